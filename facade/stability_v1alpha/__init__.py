@@ -1,0 +1,1 @@
+"""Python client for the Stability.ai v1alpha image generation API."""

@@ -1,0 +1,87 @@
+"""Reading what the client needs from a PNG header, without decoding pixels.
+
+Validation wants three facts about an upload before anything is sent: that it
+is a PNG at all, its size (a mask must match its init image), and whether it
+carries alpha (``INIT_IMAGE_ALPHA`` needs it). All three sit in the first
+chunks of the file, so reading them costs nothing next to decoding.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# PNG colour types that store an alpha channel: greyscale+alpha, RGBA.
+_ALPHA_COLOR_TYPES = frozenset({4, 6})
+_VALID_BIT_DEPTHS = {
+    0: {1, 2, 4, 8, 16},
+    2: {8, 16},
+    3: {1, 2, 4, 8},
+    4: {8, 16},
+    6: {8, 16},
+}
+
+
+class PNGFormatError(ValueError):
+    """The bytes are not a well-formed PNG (signature or IHDR chunk)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PNGInfo:
+    """Size and transparency of a PNG, read from its header chunks."""
+
+    width: int
+    height: int
+    bit_depth: int
+    color_type: int
+    has_alpha: bool
+
+
+def read_png_info(data: bytes | bytearray | memoryview) -> PNGInfo:
+    """Return the header facts of a PNG, or raise :class:`PNGFormatError`.
+
+    Checks the signature, the IHDR chunk (position, length, CRC, field values)
+    and looks for a ``tRNS`` chunk before the first ``IDAT``: a palette or
+    colour-keyed image with ``tRNS`` has transparency too.
+    """
+    view = memoryview(data)
+    if len(view) < 8 or bytes(view[:8]) != PNG_SIGNATURE:
+        raise PNGFormatError("not a PNG file (the PNG signature is missing)")
+    if len(view) < 8 + 8 + 13 + 4:
+        raise PNGFormatError("PNG file is truncated before the end of its IHDR chunk")
+    length, ctype = struct.unpack(">I4s", view[8:16])
+    if ctype != b"IHDR" or length != 13:
+        raise PNGFormatError("PNG file does not start with a valid IHDR chunk")
+    body = bytes(view[16:29])
+    (crc,) = struct.unpack(">I", view[29:33])
+    if zlib.crc32(b"IHDR" + body) != crc:
+        raise PNGFormatError("PNG IHDR chunk is corrupt (CRC mismatch)")
+    width, height, depth, color_type, compression, filter_method, interlace = struct.unpack(
+        ">IIBBBBB", body
+    )
+    if width == 0 or height == 0 or width > 2**31 - 1 or height > 2**31 - 1:
+        raise PNGFormatError(f"PNG has an invalid size {width}x{height}")
+    if depth not in _VALID_BIT_DEPTHS.get(color_type, set()):
+        raise PNGFormatError(
+            f"PNG has an invalid colour type / bit depth ({color_type}/{depth})"
+        )
+    if compression != 0 or filter_method != 0 or interlace not in (0, 1):
+        raise PNGFormatError("PNG IHDR declares an unknown compression, filter or interlace")
+    has_alpha = color_type in _ALPHA_COLOR_TYPES or _has_trns_chunk(view)
+    return PNGInfo(width, height, depth, color_type, has_alpha)
+
+
+def _has_trns_chunk(view: memoryview) -> bool:
+    """Walk the chunks after IHDR up to the first IDAT, looking for tRNS."""
+    pos = 33
+    while pos + 8 <= len(view):
+        length, ctype = struct.unpack(">I4s", view[pos : pos + 8])
+        if ctype == b"tRNS":
+            return True
+        if ctype in (b"IDAT", b"IEND"):
+            return False
+        pos += 12 + length
+    return False
