@@ -65,9 +65,7 @@ def read_png_info(data: bytes | bytearray | memoryview) -> PNGInfo:
     if width == 0 or height == 0 or width > 2**31 - 1 or height > 2**31 - 1:
         raise PNGFormatError(f"PNG has an invalid size {width}x{height}")
     if depth not in _VALID_BIT_DEPTHS.get(color_type, set()):
-        raise PNGFormatError(
-            f"PNG has an invalid colour type / bit depth ({color_type}/{depth})"
-        )
+        raise PNGFormatError(f"PNG has an invalid colour type / bit depth ({color_type}/{depth})")
     if compression != 0 or filter_method != 0 or interlace not in (0, 1):
         raise PNGFormatError("PNG IHDR declares an unknown compression, filter or interlace")
     has_alpha = color_type in _ALPHA_COLOR_TYPES or _has_trns_chunk(view)

@@ -1,0 +1,756 @@
+"""The clients: :class:`Stability` (blocking) and :class:`AsyncStability`.
+
+Both share everything but the transport: arguments are validated and requests
+built by one core (:class:`_ClientCore`), answers are read by
+:mod:`._responses`, and retries follow one :class:`~._retries.RetryPolicy`.
+Only the loop that sends bytes and waits differs between the twins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidRequestError,
+    MalformedResponseError,
+    StabilityError,
+)
+from ._requests import PreparedRequest, RequestSettings, prepare
+from ._responses import SuccessReader, status_error
+from ._retries import RETRYABLE_STATUSES, RetryPolicy
+from ._types import Generation
+from ._validation import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    ImageInput,
+    PromptInput,
+    check_mask,
+    check_params,
+    load_image,
+    optional_number,
+)
+
+__all__ = ["DEFAULT_ENGINE", "DEFAULT_TIMEOUT", "AsyncStability", "Stability"]
+
+log = logging.getLogger("stability_v1alpha")
+
+DEFAULT_BASE_URL = "https://api.stability.ai"
+DEFAULT_ENGINE = "stable-diffusion-512-v2-1"
+# Generation takes seconds to tens of seconds; connecting should not.
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+_ERROR_BODY_LIMIT = 64 * 1024
+
+_NOT_GIVEN: Any = object()
+_Client = TypeVar("_Client", bound="_ClientCore")
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class _ClientCore:
+    """Configuration, validation and request building shared by both clients."""
+
+    _owns_http: bool
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        organization: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> None:
+        api_key = api_key if api_key is not None else os.environ.get("STABILITY_API_KEY")
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise StabilityError(
+                "No API key: pass api_key=... or set the STABILITY_API_KEY environment variable"
+            )
+        if any(c in api_key for c in "\r\n\x00"):
+            raise InvalidRequestError("api_key", "<hidden>", "must not contain line breaks")
+        base_url = base_url or os.environ.get("STABILITY_BASE_URL") or DEFAULT_BASE_URL
+        try:
+            scheme = httpx.URL(base_url).scheme
+        except httpx.InvalidURL:
+            scheme = ""
+        if scheme not in ("http", "https"):
+            raise InvalidRequestError("base_url", base_url, "must be an http:// or https:// URL")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
+        if (
+            isinstance(max_upload_bytes, bool)
+            or not isinstance(max_upload_bytes, int)
+            or (max_upload_bytes <= 0)
+        ):
+            raise InvalidRequestError("max_upload_bytes", max_upload_bytes, "must be > 0")
+        if organization is not None and (
+            not isinstance(organization, str) or any(c in organization for c in "\r\n\x00")
+        ):
+            raise InvalidRequestError("organization", organization, "must be a one-line string")
+        self._settings = RequestSettings(
+            api_key=api_key.strip(),
+            base_url=base_url.rstrip("/"),
+            organization=organization,
+            user_agent=f"stability-v1alpha-python/{_version()}",
+        )
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._retry = RetryPolicy(max_retries=max_retries)
+        self._max_upload_bytes = max_upload_bytes
+
+    @property
+    def base_url(self) -> str:
+        """The service address every request goes to."""
+        return self._settings.base_url
+
+    @property
+    def organization(self) -> str | None:
+        """The ``Organization`` header sent with each request, if any."""
+        return self._settings.organization
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Per-request timeout."""
+        return self._timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._retry.max_retries
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest image accepted for upload, in bytes."""
+        return self._max_upload_bytes
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"organization={self.organization!r}, max_retries={self.max_retries})"
+        )
+
+    def _copy(
+        self: _Client,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        max_upload_bytes: int = _NOT_GIVEN,
+    ) -> _Client:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        if timeout is not _NOT_GIVEN:
+            clone._timeout = (
+                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            )
+        if max_retries is not _NOT_GIVEN:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
+            clone._retry = replace(self._retry, max_retries=max_retries)
+        if max_upload_bytes is not _NOT_GIVEN:
+            clone._max_upload_bytes = max_upload_bytes
+        clone._owns_http = False
+        return clone
+
+    # -- request building, shared by both clients --------------------------
+
+    def _text_to_image(self, prompt: Any, engine: Any, **params: Any) -> PreparedRequest:
+        return prepare(
+            "text_to_image", self._settings, _engine(engine), check_params(prompt, **params)
+        )
+
+    def _image_to_image(
+        self, init_image: Any, prompt: Any, engine: Any, start: Any, end: Any, **params: Any
+    ) -> PreparedRequest:
+        checked = check_params(prompt, **params)
+        extra = {
+            "step_schedule_start": optional_number("step_schedule_start", start, 0.0, 1.0),
+            "step_schedule_end": optional_number("step_schedule_end", end, 0.0, 1.0),
+        }
+        init = load_image("init_image", init_image, max_bytes=self._max_upload_bytes)
+        return prepare(
+            "image_to_image", self._settings, _engine(engine), checked, init=init, extra=extra
+        )
+
+    def _inpaint(
+        self,
+        init_image: Any,
+        prompt: Any,
+        engine: Any,
+        mask_image: Any,
+        mask_source: Any,
+        **params: Any,
+    ) -> PreparedRequest:
+        checked = check_params(prompt, **params)
+        init = load_image("init_image", init_image, max_bytes=self._max_upload_bytes)
+        mask = (
+            None
+            if mask_image is None
+            else load_image("mask_image", mask_image, max_bytes=self._max_upload_bytes)
+        )
+        source = check_mask(mask_source, init, mask)
+        return prepare(
+            "masking",
+            self._settings,
+            _engine(engine),
+            checked,
+            init=init,
+            mask=mask,
+            extra={"mask_source": source},
+        )
+
+    # -- outcome handling, shared by both transports -----------------------
+
+    def _retry_delay(
+        self, request: PreparedRequest, attempt: int, error: StabilityError
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up."""
+        if attempt > self._retry.max_retries or not _retryable(error):
+            return None
+        headers = error.headers if isinstance(error, APIStatusError) else {}
+        delay = self._retry.backoff(attempt, headers.get("retry-after"))
+        log.debug(
+            "%s attempt %d failed (%s); retrying in %.2fs",
+            request.describe(),
+            attempt,
+            _describe_error(error),
+            delay,
+        )
+        return delay
+
+    def _log_attempt(self, request: PreparedRequest, attempt: int) -> None:
+        log.debug(
+            "%s attempt %d/%d headers=%s bytes=%d",
+            request.describe(),
+            attempt,
+            self._retry.max_retries + 1,
+            _redacted(request.headers),
+            len(request.content),
+        )
+
+    def _error_for_status(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        return status_error(
+            response.status_code,
+            response.reason_phrase,
+            response.headers,
+            body,
+            self._settings.api_key,
+        )
+
+
+class Stability(_ClientCore):
+    """Blocking client of the Stability.ai v1alpha generation API.
+
+    ``api_key`` defaults to ``$STABILITY_API_KEY``, ``base_url`` to
+    ``$STABILITY_BASE_URL`` and then ``https://api.stability.ai``. Failed
+    requests are retried ``max_retries`` times with exponential back-off,
+    honouring ``Retry-After``. Pass ``http_client`` to reuse your own
+    ``httpx.Client`` (proxies, custom TLS); the client does not close it.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        organization: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> None:
+        super().__init__(
+            api_key,
+            organization=organization,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_upload_bytes=max_upload_bytes,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise InvalidRequestError("http_client", http_client, "must be an httpx.Client")
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else httpx.Client(follow_redirects=False)
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        max_upload_bytes: int = _NOT_GIVEN,
+    ) -> Self:
+        """A copy with other settings that shares this client's connections."""
+        return self._copy(timeout, max_retries, max_upload_bytes)
+
+    def close(self) -> None:
+        """Close the connection pool (unless it was passed in by the caller)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def text_to_image(
+        self,
+        prompt: PromptInput,
+        *,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Generate images from text. ``None`` leaves a setting to the service.
+
+        ``prompt`` is a string, a :class:`Prompt`, a ``(text, weight)`` pair or
+        a list of them; ``negative_prompt`` is added with weight -1.
+        """
+        return self._send(
+            self._text_to_image(
+                prompt,
+                engine,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def image_to_image(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        step_schedule_start: float | None = None,
+        step_schedule_end: float | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Generate images starting from ``init_image`` (a PNG path, bytes, file or PIL image).
+
+        ``step_schedule_start`` (0..1) sets how much of the init image is kept:
+        0 returns it unchanged, 1 ignores it.
+        """
+        return self._send(
+            self._image_to_image(
+                init_image,
+                prompt,
+                engine,
+                step_schedule_start,
+                step_schedule_end,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def inpaint(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        mask_image: ImageInput | None = None,
+        mask_source: str | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Regenerate the masked pixels of ``init_image`` (the masking endpoint).
+
+        ``mask_source`` defaults to ``MASK_IMAGE_WHITE`` when a ``mask_image``
+        is given (its white pixels are regenerated) and to
+        ``INIT_IMAGE_ALPHA`` otherwise (transparent pixels are regenerated).
+        """
+        return self._send(
+            self._inpaint(
+                init_image,
+                prompt,
+                engine,
+                mask_image,
+                mask_source,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def _send(self, request: PreparedRequest) -> Generation:
+        attempt = 0
+        while True:
+            attempt += 1
+            self._log_attempt(request, attempt)
+            try:
+                return self._attempt(request)
+            except StabilityError as error:
+                delay = self._retry_delay(request, attempt, error)
+                if delay is None:
+                    log.debug("%s failed: %s", request.describe(), _describe_error(error))
+                    raise
+            _sleep(delay)
+
+    def _attempt(self, request: PreparedRequest) -> Generation:
+        started = time.perf_counter()
+        try:
+            http_request = self._http.build_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                timeout=self._timeout,
+            )
+            response = self._http.send(http_request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, request) from exc
+        try:
+            _log_response(request, response, started)
+            if not 200 <= response.status_code < 300:
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= _ERROR_BODY_LIMIT:
+                        break
+                raise self._error_for_status(response, body)
+            reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
+            for chunk in response.iter_bytes():
+                reader.feed(chunk)
+            return reader.finish()
+        except httpx.HTTPError as exc:
+            raise _body_error(exc, request, response.status_code) from exc
+        finally:
+            response.close()
+
+
+class AsyncStability(_ClientCore):
+    """The ``asyncio`` twin of :class:`Stability`: same arguments, awaitable methods.
+
+    ``http_client``, when given, must be an ``httpx.AsyncClient``.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        organization: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> None:
+        super().__init__(
+            api_key,
+            organization=organization,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_upload_bytes=max_upload_bytes,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidRequestError("http_client", http_client, "must be an httpx.AsyncClient")
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        max_upload_bytes: int = _NOT_GIVEN,
+    ) -> Self:
+        """A copy with other settings that shares this client's connections."""
+        return self._copy(timeout, max_retries, max_upload_bytes)
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it was passed in by the caller)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def text_to_image(
+        self,
+        prompt: PromptInput,
+        *,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Generate images from text; see :meth:`Stability.text_to_image`."""
+        return await self._send(
+            self._text_to_image(
+                prompt,
+                engine,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    async def image_to_image(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        step_schedule_start: float | None = None,
+        step_schedule_end: float | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Generate from an init image; see :meth:`Stability.image_to_image`."""
+        return await self._send(
+            self._image_to_image(
+                init_image,
+                prompt,
+                engine,
+                step_schedule_start,
+                step_schedule_end,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    async def inpaint(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        mask_image: ImageInput | None = None,
+        mask_source: str | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> Generation:
+        """Regenerate masked pixels; see :meth:`Stability.inpaint`."""
+        return await self._send(
+            self._inpaint(
+                init_image,
+                prompt,
+                engine,
+                mask_image,
+                mask_source,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    async def _send(self, request: PreparedRequest) -> Generation:
+        attempt = 0
+        while True:
+            attempt += 1
+            self._log_attempt(request, attempt)
+            try:
+                return await self._attempt(request)
+            except StabilityError as error:
+                delay = self._retry_delay(request, attempt, error)
+                if delay is None:
+                    log.debug("%s failed: %s", request.describe(), _describe_error(error))
+                    raise
+            await _async_sleep(delay)
+
+    async def _attempt(self, request: PreparedRequest) -> Generation:
+        started = time.perf_counter()
+        try:
+            http_request = self._http.build_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                timeout=self._timeout,
+            )
+            response = await self._http.send(http_request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, request) from exc
+        try:
+            _log_response(request, response, started)
+            if not 200 <= response.status_code < 300:
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= _ERROR_BODY_LIMIT:
+                        break
+                raise self._error_for_status(response, body)
+            reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
+            async for chunk in response.aiter_bytes():
+                reader.feed(chunk)
+            return reader.finish()
+        except httpx.HTTPError as exc:
+            raise _body_error(exc, request, response.status_code) from exc
+        finally:
+            await response.aclose()
+
+
+# Indirection points for tests that must not really wait.
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def _engine(engine: Any) -> str:
+    if not isinstance(engine, str) or not engine.strip():
+        raise InvalidRequestError("engine", engine, "must be a non-empty engine id string")
+    return engine
+
+
+def _retryable(error: StabilityError) -> bool:
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, _TruncatedBody):
+        return True
+    if isinstance(error, APIStatusError):
+        return error.status_code in RETRYABLE_STATUSES or error.temporary is True
+    return False
+
+
+class _TruncatedBody(MalformedResponseError):
+    """A success body that ended before its declared length (worth a retry)."""
+
+
+def _transport_error(exc: httpx.HTTPError, request: PreparedRequest) -> StabilityError:
+    """Map an httpx failure before any answer to our exception types."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{request.describe()} timed out ({type(exc).__name__})")
+    return APIConnectionError(f"{request.describe()} failed: {_reason(exc)}")
+
+
+def _body_error(exc: httpx.HTTPError, request: PreparedRequest, status: int) -> StabilityError:
+    """Map an httpx failure while reading the body."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{request.describe()} timed out while reading the response")
+    if isinstance(exc, httpx.RemoteProtocolError) and 200 <= status < 300:
+        return _TruncatedBody(
+            f"the response to {request.describe()} ended early ({_reason(exc)})", status_code=status
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return MalformedResponseError(
+            f"the response body could not be decoded ({_reason(exc)})", status_code=status
+        )
+    return APIConnectionError(
+        f"{request.describe()} failed while reading the response: {_reason(exc)}"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _log_response(request: PreparedRequest, response: httpx.Response, started: float) -> None:
+    log.debug(
+        "%s -> %d %s in %.0f ms",
+        request.describe(),
+        response.status_code,
+        response.reason_phrase,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def _describe_error(error: StabilityError) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: "[REDACTED]" if k.lower() == "authorization" else v for k, v in headers.items()}
