@@ -1,0 +1,133 @@
+"""The facade's public surface: exports, docstrings, no generated types, spec-bound constants."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stability_v1alpha
+import yaml
+from stability_v1alpha import _validation
+
+SPEC = yaml.safe_load((Path(__file__).parents[1] / "openapi.yaml").read_text())
+SCHEMAS = SPEC["components"]["schemas"]
+
+
+def _public_objects() -> list[tuple[str, Any]]:
+    found = []
+    for name in stability_v1alpha.__all__:
+        obj = getattr(stability_v1alpha, name)
+        found.append((name, obj))
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if not attr.startswith("_") and (
+                    inspect.isfunction(member) or isinstance(member, property)
+                ):
+                    found.append((f"{name}.{attr}", member))
+    return found
+
+
+PUBLIC = _public_objects()
+
+
+@pytest.mark.parametrize(("name", "obj"), PUBLIC, ids=[n for n, _ in PUBLIC])
+def test_public_name_has_a_docstring(name: str, obj: Any) -> None:
+    if not (inspect.isclass(obj) or inspect.isfunction(obj) or isinstance(obj, property)):
+        pytest.skip("constant")
+    assert inspect.getdoc(obj), f"{name} has no docstring"
+
+
+def _annotation_modules(tp: Any) -> set[str]:
+    modules = {getattr(tp, "__module__", "")}
+    for arg in typing.get_args(tp):
+        modules |= _annotation_modules(arg)
+    return modules
+
+
+@pytest.mark.parametrize(("name", "obj"), PUBLIC, ids=[n for n, _ in PUBLIC])
+def test_no_generated_type_in_public_signatures(name: str, obj: Any) -> None:
+    targets = []
+    if inspect.isclass(obj):
+        targets = [obj.__init__] if "__init__" in vars(obj) else []
+        if hasattr(obj, "__dataclass_fields__"):
+            targets.append(obj)
+    elif inspect.isfunction(obj):
+        targets = [obj]
+    elif isinstance(obj, property) and obj.fget is not None:
+        targets = [obj.fget]
+    for target in targets:
+        # PIL types are imported only for type checkers; supply them here.
+        from PIL.Image import Image as PILImage
+
+        hints = typing.get_type_hints(
+            target, globalns=vars(inspect.getmodule(target)), localns={"PILImage": PILImage}
+        )
+        for hint in hints.values():
+            leaked = {m for m in _annotation_modules(hint) if m.startswith("stability_v1alpha_api")}
+            assert not leaked, f"{name} exposes generated types: {hint}"
+
+
+def test_importing_the_facade_does_not_import_the_generated_package() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, stability_v1alpha; print('stability_v1alpha_api' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("constants", "schema"),
+    [
+        (stability_v1alpha.FinishReason, "FinishReason"),
+        (stability_v1alpha.Sampler, "Sampler"),
+        (stability_v1alpha.ClipGuidancePreset, "ClipGuidancePreset"),
+        (stability_v1alpha.MaskSource, "MaskSource"),
+    ],
+)
+def test_exported_constants_match_the_spec_enums(constants: type, schema: str) -> None:
+    values = {v for k, v in vars(constants).items() if k.isupper()}
+    assert values == set(SCHEMAS[schema]["enum"])
+
+
+def _prop(schema: str, name: str) -> dict[str, Any]:
+    props = SCHEMAS[schema].get("properties")
+    if props is None:
+        for part in SCHEMAS[schema]["allOf"]:
+            props = part.get("properties", {})
+            if name in props:
+                break
+    return props[name]
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "low", "high"),
+    [
+        ("TextToImageRequestBody", "height", _validation.SIZE_MIN, _validation.SIZE_MAX),
+        ("TextToImageRequestBody", "width", _validation.SIZE_MIN, _validation.SIZE_MAX),
+        (
+            "TextToImageRequestBody",
+            "cfg_scale",
+            _validation.CFG_SCALE_MIN,
+            _validation.CFG_SCALE_MAX,
+        ),
+        ("TextToImageRequestBody", "steps", _validation.STEPS_MIN, _validation.STEPS_MAX),
+        ("TextToImageRequestBody", "samples", _validation.SAMPLES_MIN, _validation.SAMPLES_MAX),
+        ("TextToImageRequestBody", "seed", _validation.SEED_MIN, _validation.SEED_MAX),
+        ("ImageToImageOptions", "step_schedule_start", 0, 1),
+        ("ImageToImageOptions", "step_schedule_end", 0, 1),
+    ],
+)
+def test_client_side_bounds_match_the_spec(
+    schema: str, field: str, low: float, high: float
+) -> None:
+    prop = _prop(schema, field)
+    assert (prop["minimum"], prop["maximum"]) == (low, high)
+
+
+def test_size_step_and_prompt_length_match_the_spec() -> None:
+    assert _prop("TextToImageRequestBody", "width")["multipleOf"] == _validation.SIZE_STEP
+    assert SCHEMAS["TextPrompt"]["properties"]["text"]["maxLength"] == _validation.MAX_PROMPT_LENGTH
