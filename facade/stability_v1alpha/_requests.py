@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 from ._exceptions import InvalidRequestError
-from ._validation import Params, Upload, check_enum
+from ._generated import binding
+from ._validation import Params, Upload
 
 __all__ = ["PreparedRequest", "RequestSettings", "prepare"]
 
@@ -64,81 +65,38 @@ def prepare(
     extra: Mapping[str, Any] | None = None,
 ) -> PreparedRequest:
     """Build the request for ``operation`` (text_to_image, image_to_image, masking)."""
-    from stability_v1alpha_api import models
-    from stability_v1alpha_api.api.v1alphageneration import (
-        image_to_image,
-        masking,
-        text_to_image,
-    )
-    from stability_v1alpha_api.types import UNSET, File
-
+    op = binding(operation)
     accept = ACCEPT_PNG if params.samples == 1 else ACCEPT_JSON
-    fields = _model_fields(params, models, UNSET)
-    for name, value in (extra or {}).items():
-        fields[name] = UNSET if value is None else value
-    organization = settings.organization if settings.organization is not None else UNSET
-    get_kwargs: Callable[..., dict[str, Any]]
-
-    if operation == "text_to_image":
-        body: Any = models.TextToImageRequestBody(**fields)
-        get_kwargs = text_to_image._get_kwargs
-    elif operation == "image_to_image":
-        assert init is not None
-        body = models.ImageToImageRequestBody(
-            init_image=File(BytesIO(init.data), "init_image.png", ACCEPT_PNG),
-            options=models.ImageToImageOptions(**fields),
-        )
-        get_kwargs = image_to_image._get_kwargs
-    elif operation == "masking":
-        assert init is not None
-        fields["mask_source"] = _enum(models.MaskSource, "mask_source", fields["mask_source"])
-        body = models.MaskingRequestBody(
-            init_image=File(BytesIO(init.data), "init_image.png", ACCEPT_PNG),
-            options=models.MaskingOptions(**fields),
-            mask_image=(File(BytesIO(mask.data), "mask_image.png", ACCEPT_PNG) if mask else UNSET),
-        )
-        get_kwargs = masking._get_kwargs
-    else:  # pragma: no cover - programming error
-        raise ValueError(f"unknown operation {operation!r}")
-
-    kwargs = get_kwargs(
-        engine_id=engine,
-        body=body,
-        accept=models.Accept(accept),
-        organization=organization,
-    )
-    return _finish(kwargs, settings, accept, params.seed)
-
-
-def _model_fields(params: Params, models: Any, unset: Any) -> dict[str, Any]:
-    """Keyword arguments for a generated options model.
-
-    Every field the caller left as ``None`` is passed as the generator's UNSET:
-    the generated models would otherwise send the spec's defaults on the
-    caller's behalf.
-    """
     values: dict[str, Any] = {
-        "text_prompts": [models.TextPrompt(text=p.text, weight=p.weight) for p in params.prompts],
+        "text_prompts": [{"text": p.text, "weight": p.weight} for p in params.prompts],
         "samples": params.samples,
         "width": params.width,
         "height": params.height,
         "cfg_scale": params.cfg_scale,
         "steps": params.steps,
         "seed": params.seed,
-        "sampler": _enum(models.Sampler, "sampler", params.sampler),
-        "clip_guidance_preset": _enum(
-            models.ClipGuidancePreset, "clip_guidance_preset", params.clip_guidance_preset
-        ),
+        "sampler": params.sampler,
+        "clip_guidance_preset": params.clip_guidance_preset,
+        **(extra or {}),
     }
-    return {name: unset if value is None else value for name, value in values.items()}
-
-
-def _enum(enum_cls: Any, name: str, value: str | None) -> Any:
-    """Convert to the generated enum, rejecting values the spec does not list."""
-    if value is None:
-        return None
-    check_enum(name, value, [member.value for member in enum_cls])
-    return enum_cls(value)
+    options = op.options(values)
+    if op.body_cls is op.options_cls:
+        body = options
+    else:
+        uploads = {"init_image": init, "mask_image": mask}
+        files = {
+            name: op.file_cls(BytesIO(upload.data), f"{name}.png", ACCEPT_PNG)
+            for name, upload in uploads.items()
+            if upload is not None
+        }
+        body = op.body_cls(options=options, **files)
+    kwargs = op.get_kwargs(
+        engine_id=engine,
+        body=body,
+        accept=op.accept_cls(accept),
+        organization=settings.organization if settings.organization is not None else op.unset,
+    )
+    return _finish(kwargs, settings, accept, params.seed)
 
 
 def _finish(
