@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import stability_v1alpha as sv
+from pngs import make_png
 from stability_v1alpha import AsyncStability, Stability
 from stability_v1alpha.testing import FakeStabilityServer
-
-from tests.conftest import make_png
 
 KEY = "sk-contract-test-7f3a9c"
 
