@@ -1,0 +1,345 @@
+"""The HTTP layer: a threading HTTP/1.1 server that can also misbehave on purpose.
+
+Built on ``http.server`` so that the fake needs nothing beyond the standard
+library to speak HTTP. The server subclass keeps track of every open
+connection so that ``stop()`` can shut them down (a keep-alive connection
+otherwise keeps its handler thread blocked in ``recv``), counts accepted
+connections (tests check that a client reuses them), and can close a
+connection with a TCP reset instead of an orderly FIN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from ._answers import Answer, fail_answer, goa_error, respond_answer
+from ._faults import (
+    ContentFilterFault,
+    DelayFault,
+    FailFault,
+    Fault,
+    FaultQueue,
+    ResetFault,
+    RespondFault,
+    TruncateFault,
+)
+from ._records import HeaderMap, RecordedRequest, RequestLog
+from ._service import FakeService, IncomingRequest, Inspection
+
+__all__ = ["FakeHTTPServer", "ServerState"]
+
+logger = logging.getLogger("stability_v1alpha.testing")
+
+# Idle keep-alive connections are closed after this long, like a real front end.
+_IDLE_TIMEOUT = 60.0
+_MAX_HEADER_LINE = 65536
+# Oversized bodies up to this size are read and dropped before the 400 is sent.
+_MAX_DISCARD = 256 * 1024 * 1024
+
+
+@dataclass
+class ServerState:
+    """Everything the request handlers share with the public server object."""
+
+    service: FakeService
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    log: RequestLog = field(default_factory=RequestLog)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    latency: float = 0.0
+    _connections: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def connections_opened(self) -> int:
+        with self._lock:
+            return self._connections
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    def reset_connection_count(self) -> None:
+        with self._lock:
+            self._connections = 0
+
+
+class _BadBody(Exception):
+    """The request body could not be read as HTTP/1.1 framing says."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class FakeHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that tracks, counts and can abort its connections."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: ServerState) -> None:
+        self.state = state
+        self._lock = threading.Lock()
+        self._active: set[socket.socket] = set()
+        self._aborting: set[socket.socket] = set()
+        self._handlers: list[threading.Thread] = []
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Replaces ThreadingMixIn's version, which does not keep daemon threads
+        # for server_close() to join: these are named after the port and joined
+        # by join_handlers().
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"fake-stability-connection:{self.server_address[1]}",
+            daemon=True,
+        )
+        # Answers go out as soon as they are written (no Nagle delay on small writes).
+        with contextlib.suppress(OSError):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.state.count_connection()
+        with self._lock:
+            self._active.add(request)
+            self._handlers = [t for t in self._handlers if t.is_alive()]
+            self._handlers.append(thread)
+        thread.start()
+
+    def join_handlers(self, timeout: float) -> bool:
+        """Wait for every connection thread to end; False if some outlived ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            handlers = list(self._handlers)
+        for thread in handlers:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in handlers)
+
+    def abort_on_close(self, request: socket.socket) -> None:
+        """Close ``request`` with a TCP RST (SO_LINGER 0, no shutdown) when done."""
+        with contextlib.suppress(OSError):
+            request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._lock:
+            self._aborting.add(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._active.discard(request)
+            aborting = request in self._aborting
+            self._aborting.discard(request)
+        if aborting:
+            # A shutdown() first would send FIN; closing right away sends RST.
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints tracebacks to stderr; a client hanging up is routine.
+        if isinstance(sys.exc_info()[1], OSError):
+            logger.debug("connection from %s failed", client_address, exc_info=True)
+        else:
+            logger.exception("the fake server failed on a request from %s", client_address)
+
+    def shut_down_connections(self) -> None:
+        """Wake every handler blocked on its connection so that it can finish."""
+        with self._lock:
+            active = list(self._active)
+        for conn in active:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "stability-v1alpha-fake"
+    sys_version = ""
+    timeout = _IDLE_TIMEOUT
+
+    # Every method goes through the same path; the service answers 405 where needed.
+    def do_POST(self) -> None:
+        self._serve()
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request line and status only: headers (and so API keys) are never logged.
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    # ------------------------------------------------------------------ one request
+
+    def _serve(self) -> None:
+        server = cast(FakeHTTPServer, self.server)
+        state = server.state
+        headers = HeaderMap(self.headers.items())
+        try:
+            body = self._read_body(state)
+        except _BadBody as exc:
+            body = b""
+            inspection = _error_inspection(self.path, state, exc.status, str(exc))
+        except (OSError, ValueError):
+            self.close_connection = True  # the client went away mid-body
+            return
+        else:
+            try:
+                incoming = IncomingRequest(self.command, self.path, headers, body)
+                inspection = state.service.inspect(incoming)
+            except Exception:
+                logger.exception("the fake server failed to judge a request")
+                inspection = _error_inspection(self.path, state, 500, "internal error")
+        fault = state.faults.pop()
+        answer = self._answer(inspection, fault, state)
+        state.log.append(
+            RecordedRequest(
+                method=self.command,
+                path=inspection.path,
+                query=inspection.query,
+                headers=headers,
+                body=body,
+                operation=inspection.operation,
+                engine_id=inspection.engine_id,
+                json=inspection.json,
+                parts=inspection.parts,
+                validation_errors=inspection.validation_errors,
+                status=answer.status if answer is not None else None,
+                fault=fault,
+            )
+        )
+        wait = state.latency + (fault.seconds if isinstance(fault, DelayFault) else 0.0)
+        if wait > 0 and state.stopping.wait(wait):
+            self.close_connection = True
+            return
+        if answer is None:
+            self.close_connection = True
+            server.abort_on_close(self.connection)
+            return
+        self._send(answer, truncate=isinstance(fault, TruncateFault))
+
+    def _answer(
+        self, inspection: Inspection, fault: Fault | None, state: ServerState
+    ) -> Answer | None:
+        """The answer to send; None means reset the connection instead."""
+        if isinstance(fault, FailFault):
+            return fail_answer(fault, state.service.config.error_content_type)
+        if isinstance(fault, RespondFault):
+            return respond_answer(fault)
+        if isinstance(fault, ResetFault):
+            return None
+        if inspection.answer is not None:
+            return inspection.answer
+        if inspection.plan is None:  # pragma: no cover - inspect() always sets one of them
+            raise RuntimeError("inspection has neither an answer nor a plan")
+        try:
+            return state.service.render(
+                inspection.plan, content_filtered=isinstance(fault, ContentFilterFault)
+            )
+        except Exception:
+            logger.exception("the fake server failed to render an answer")
+            return goa_error(
+                500,
+                "internal error in the fake server",
+                content_type=state.service.config.error_content_type,
+                fault=True,
+            )
+
+    # ------------------------------------------------------------------ wire
+
+    def _read_body(self, state: ServerState) -> bytes:
+        limit = 3 * state.service.config.max_upload_bytes + 1024 * 1024
+        encoding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+        if encoding and encoding != "identity":
+            if encoding != "chunked":
+                self.close_connection = True
+                raise _BadBody(501, f"Transfer-Encoding {encoding!r} is not supported")
+            return self._read_chunked(limit)
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        try:
+            length = int(declared)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            raise _BadBody(400, "invalid Content-Length header")
+        if length > limit:
+            self.close_connection = True
+            if length <= _MAX_DISCARD:
+                # Read the upload anyway, so that the client gets to read the 400.
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(1 << 20, remaining))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            raise _BadBody(400, f"invalid_file_size: the request body is over {limit} bytes")
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise ValueError("connection closed before the end of the body")
+        return body
+
+    def _read_chunked(self, limit: int) -> bytes:
+        chunks = bytearray()
+        while True:
+            line = self.rfile.readline(_MAX_HEADER_LINE)
+            if not line:
+                raise ValueError("connection closed inside a chunked body")
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                raise _BadBody(400, "malformed chunked body") from None
+            if size == 0:
+                while self.rfile.readline(_MAX_HEADER_LINE) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(chunks)
+            if len(chunks) + size > limit:
+                self.close_connection = True
+                raise _BadBody(400, f"invalid_file_size: the request body is over {limit} bytes")
+            chunk = self.rfile.read(size)
+            if len(chunk) != size:
+                raise ValueError("connection closed inside a chunk")
+            chunks += chunk
+            self.rfile.readline(_MAX_HEADER_LINE)
+
+    def _send(self, answer: Answer, *, truncate: bool) -> None:
+        body = answer.body
+        try:
+            self.send_response(answer.status)
+            names = set()
+            for name, value in answer.headers:
+                names.add(name.lower())
+                self.send_header(name, value)
+            if "content-length" not in names:
+                declared = len(body) if not truncate else max(len(body), 1)
+                self.send_header("Content-Length", str(declared))
+            if answer.close or truncate or self.close_connection:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body[: len(body) // 2] if truncate else body)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client stopped listening
+
+
+def _error_inspection(target: str, state: ServerState, status: int, message: str) -> Inspection:
+    """The verdict on a request that could not be judged normally; closes the connection."""
+    url = urlsplit(target)
+    answer = goa_error(
+        status,
+        message,
+        content_type=state.service.config.error_content_type,
+        fault=status >= 500,
+        close=True,
+    )
+    errors = (message,) if status < 500 else ()
+    return Inspection(url.path, url.query, answer=answer, validation_errors=errors)
