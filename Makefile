@@ -55,5 +55,12 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
+## Classify spec changes for clients of the old spec and show the code impact:
+## BASE=<git rev> (default: last commit that changed openapi.yaml) vs the working tree,
+## or OLD=<file> NEW=<file>; FORMAT=text|markdown|json; FAIL_ON=breaking|warning.
+spec-diff: $(STAMP)
+	$(BIN)/python -m tools.spec_diff $(if $(OLD)$(NEW),$(OLD) $(NEW)) $(if $(BASE),--base $(BASE)) \
+		$(if $(FORMAT),--format $(FORMAT)) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(SPEC_DIFF_ARGS)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache out

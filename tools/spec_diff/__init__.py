@@ -1,0 +1,25 @@
+"""Client-aware diff of two OpenAPI specs.
+
+Classifies every change between two versions of ``openapi.yaml`` as breaking,
+warning or info for a client built on the old version, following oasdiff's
+checks (see :mod:`.rules` for the table and the few places we differ), and
+reports what the change does to the generated client and the facade.
+
+Modules, one concern each:
+
+* :mod:`.loader`: YAML/JSON, ``$ref`` resolution, ``allOf`` merging;
+* the walkers: :mod:`.compare` (document, paths), :mod:`.operation` (one
+  operation), :mod:`.security`, :mod:`.schema_diff` (schemas, keyword table),
+  sharing a :class:`.walk.Walk`;
+* :mod:`.rules`: the classification table;
+* :mod:`.render`: text, markdown and JSON reports;
+* :mod:`.code_impact` (regeneration, griffe API diff, facade checks) with
+  :mod:`.facade_scan` (which generated names the facade uses);
+* :mod:`.sources` (two files or a git revision) and :mod:`.cli`.
+"""
+
+from .compare import diff_specs
+from .loader import Spec, SpecError, load_file
+from .model import Change, Level, Report, Side
+
+__all__ = ["Change", "Level", "Report", "Side", "Spec", "SpecError", "diff_specs", "load_file"]
