@@ -42,6 +42,7 @@ class OperationBinding:
     option_hints: Mapping[str, Any]
     unset: Any
     file_cls: type
+    option_fields: frozenset[str]
 
     def options(self, values: Mapping[str, Any]) -> Any:
         """Build the options model from plain values; ``None`` values are left out.
@@ -49,9 +50,7 @@ class OperationBinding:
         Every field the caller did not set is passed as UNSET: the generated
         models would otherwise send the spec's defaults on the caller's behalf.
         """
-        import attrs
-
-        known = {f.name for f in attrs.fields(self.options_cls)} - {"additional_properties"}
+        known = self.option_fields
         for name, value in values.items():
             if value is not None and name not in known:
                 raise InvalidRequestError(
@@ -71,6 +70,7 @@ def binding(operation: str) -> OperationBinding:
     """The generated pieces for ``operation`` (text_to_image, image_to_image, masking)."""
     import importlib
 
+    import attrs
     from stability_v1alpha_api import models
     from stability_v1alpha_api import types as generated_types
 
@@ -82,6 +82,7 @@ def binding(operation: str) -> OperationBinding:
     body_cls = hints["body"]
     body_hints = typing.get_type_hints(body_cls, localns=vars(models))
     options_cls = _strip_unset(body_hints["options"]) if "options" in body_hints else body_cls
+    option_fields = frozenset(f.name for f in attrs.fields(options_cls)) - {"additional_properties"}
     return OperationBinding(
         get_kwargs=get_kwargs,
         body_cls=body_cls,
@@ -91,6 +92,7 @@ def binding(operation: str) -> OperationBinding:
         option_hints=typing.get_type_hints(options_cls, localns=vars(models)),
         unset=generated_types.UNSET,
         file_cls=generated_types.File,
+        option_fields=option_fields,
     )
 
 

@@ -24,9 +24,11 @@ The multipart body itself is always parsed by our strict byte-exact parser
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.resources
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,8 @@ __all__ = [
 _SPEC_HOST_URL = "https://api.stability.ai"
 _SPEC_URI = "urn:stability-v1alpha:openapi.yaml"
 _MAX_MESSAGE = 300
+# Recent request verdicts kept (see SpecValidator.validate).
+_VERDICT_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +201,7 @@ class SpecValidator:
         config = Config(extra_media_type_deserializers={"multipart/form-data": _multipart_loads})
         self._openapi = OpenAPI.from_dict(dict(spec), config=config)
         self._lock = threading.Lock()
+        self._verdicts: OrderedDict[tuple[object, ...], tuple[SchemaIssue, ...]] = OrderedDict()
         registry: Registry[Any] = Registry().with_resource(
             _SPEC_URI, Resource.from_contents(dict(spec), default_specification=DRAFT4)
         )
@@ -214,7 +219,34 @@ class SpecValidator:
     # ------------------------------------------------------------------ public
 
     def validate(self, data: ValidationInput) -> list[SchemaIssue]:
-        """Every way ``data`` breaks the spec (empty when it conforms)."""
+        """Every way ``data`` breaks the spec (empty when it conforms).
+
+        Verdicts are remembered for recent identical requests: openapi-core
+        costs milliseconds of CPU per request under one lock, which would make
+        the fake, not the client, the bottleneck of load tests that repeat a
+        request. The key covers everything validation reads.
+        """
+        key = (
+            data.operation,
+            data.method,
+            data.path,
+            tuple(data.headers),
+            data.content_type,
+            hashlib.blake2b(data.body, digest_size=16).digest(),
+        )
+        with self._lock:
+            cached = self._verdicts.get(key)
+            if cached is not None:
+                self._verdicts.move_to_end(key)
+                return list(cached)
+        issues = self._validate(data)
+        with self._lock:
+            self._verdicts[key] = tuple(issues)
+            while len(self._verdicts) > _VERDICT_CACHE_SIZE:
+                self._verdicts.popitem(last=False)
+        return issues
+
+    def _validate(self, data: ValidationInput) -> list[SchemaIssue]:
         multipart = data.parts is not None
         if multipart and not self.openapi_core_reads_json_parts:
             return self._fallback(data)

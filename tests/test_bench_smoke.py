@@ -1,0 +1,63 @@
+"""Smoke run of ``make bench``'s script: it runs end to end and reports every case.
+
+Benchmarks are not tests: this runs ``python -m tools.bench --quick`` (tiny
+sizes, a few rounds) and checks the shape of what it reports. It asserts no
+timing and no target: on a loaded CI machine those would only make noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {1, 2, 3, 4, 5, 6}
+
+
+def test_quick_bench_reports_every_case(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| case" in done.stdout  # the table
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["quick"] is True
+    assert {"python", "cpus", "httpx"} <= set(report["environment"])
+    by_number = {case["case"]: case for case in report["cases"]}
+    assert set(by_number) == CASES
+
+    for number, case in by_number.items():
+        assert case["rows"], f"case {number} has no rows"
+        for row in case["rows"]:
+            assert {"variant", "metric", "value", "unit", "ratio", "target", "met"} <= set(row)
+            if row["target"] is not None:
+                # A verdict exists (its value is not asserted: no timing in tests).
+                assert isinstance(row["met"], bool), row
+        values = [row["value"] for row in case["rows"]]
+        # Every case measured something (case 5's CLI row may be absent, never NaN-only).
+        assert any(isinstance(v, float | int) and math.isfinite(v) for v in values), case
+
+    # The variants each case must compare.
+    variants = {n: {row["variant"] for row in by_number[n]["rows"]} for n in CASES}
+    assert {"facade", "raw httpx (floor)", "generated"} <= variants[1]
+    assert {"facade", "raw httpx (floor)", "generated"} <= variants[2]
+    assert {"facade", "raw httpx (floor)"} <= variants[3]
+    assert any(v.startswith("facade") for v in variants[4])
+    assert "import httpx (floor)" in variants[5]
+    assert "import stability_v1alpha" in variants[5]
+
+    # Case 3 reports both memory figures; case 6 never touches generated/.
+    metrics = {row["metric"] for row in by_number[3]["rows"]}
+    assert {"tracemalloc peak", "RSS peak delta"} <= metrics
+    (generate_row,) = by_number[6]["rows"]
+    assert generate_row["extra"]["generated_unchanged"] is True
