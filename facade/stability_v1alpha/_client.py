@@ -8,7 +8,6 @@ Only the loop that sends bytes and waits differs between the twins.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -51,6 +50,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 _ERROR_BODY_LIMIT = 64 * 1024
 
+# Keep every pooled connection alive: with httpx's default of 20 idle
+# connections, more than 20 concurrent calls (easy with asyncio) close and
+# reopen a connection for nearly every request.
+_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+
+_MAX_TIMEOUT = 1_000_000
+
 _NOT_GIVEN: Any = object()
 _Client = TypeVar("_Client", bound="_ClientCore")
 
@@ -81,8 +87,11 @@ class _ClientCore:
             raise StabilityError(
                 "No API key: pass api_key=... or set the STABILITY_API_KEY environment variable"
             )
-        if any(c in api_key for c in "\r\n\x00"):
-            raise InvalidRequestError("api_key", "<hidden>", "must not contain line breaks")
+        if not _is_header_text(api_key.strip()):
+            # Never echo the key, not even in part (the value is "<hidden>").
+            raise InvalidRequestError(
+                "api_key", "<hidden>", "must be printable ASCII (no line breaks or control chars)"
+            )
         base_url = base_url or os.environ.get("STABILITY_BASE_URL") or DEFAULT_BASE_URL
         try:
             scheme = httpx.URL(base_url).scheme
@@ -99,16 +108,18 @@ class _ClientCore:
         ):
             raise InvalidRequestError("max_upload_bytes", max_upload_bytes, "must be > 0")
         if organization is not None and (
-            not isinstance(organization, str) or any(c in organization for c in "\r\n\x00")
+            not isinstance(organization, str) or not _is_header_text(organization)
         ):
-            raise InvalidRequestError("organization", organization, "must be a one-line string")
+            raise InvalidRequestError(
+                "organization", organization, "must be a one-line printable ASCII string"
+            )
         self._settings = RequestSettings(
             api_key=api_key.strip(),
             base_url=base_url.rstrip("/"),
             organization=organization,
             user_agent=f"stability-v1alpha-python/{_version()}",
         )
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout = _check_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
 
@@ -138,6 +149,8 @@ class _ClientCore:
         return self._max_upload_bytes
 
     def __repr__(self) -> str:
+        if "_retry" not in self.__dict__:  # a constructor that raised (tracebacks show locals)
+            return f"<{type(self).__name__} (not initialised)>"
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, "
             f"organization={self.organization!r}, max_retries={self.max_retries})"
@@ -152,14 +165,18 @@ class _ClientCore:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         if timeout is not _NOT_GIVEN:
-            clone._timeout = (
-                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-            )
+            clone._timeout = _check_timeout(timeout)
         if max_retries is not _NOT_GIVEN:
             if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
                 raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
             clone._retry = replace(self._retry, max_retries=max_retries)
         if max_upload_bytes is not _NOT_GIVEN:
+            if (
+                isinstance(max_upload_bytes, bool)
+                or not isinstance(max_upload_bytes, int)
+                or max_upload_bytes <= 0
+            ):
+                raise InvalidRequestError("max_upload_bytes", max_upload_bytes, "must be > 0")
             clone._max_upload_bytes = max_upload_bytes
         clone._owns_http = False
         return clone
@@ -231,6 +248,8 @@ class _ClientCore:
         return delay
 
     def _log_attempt(self, request: PreparedRequest, attempt: int) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return  # the arguments (a redacted copy of the headers) are not free
         log.debug(
             "%s attempt %d/%d headers=%s bytes=%d",
             request.describe(),
@@ -283,7 +302,9 @@ class Stability(_ClientCore):
             raise InvalidRequestError("http_client", http_client, "must be an httpx.Client")
         self._owns_http = http_client is None
         self._http = (
-            http_client if http_client is not None else httpx.Client(follow_redirects=False)
+            http_client
+            if http_client is not None
+            else httpx.Client(follow_redirects=False, limits=_POOL_LIMITS)
         )
 
     def with_options(
@@ -439,6 +460,8 @@ class Stability(_ClientCore):
                 delay = self._retry_delay(request, attempt, error)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
+                    if isinstance(error, _TruncatedBody):
+                        raise error.public() from error.__cause__
                     raise
             _sleep(delay)
 
@@ -458,12 +481,7 @@ class Stability(_ClientCore):
         try:
             _log_response(request, response, started)
             if not 200 <= response.status_code < 300:
-                body = b""
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) >= _ERROR_BODY_LIMIT:
-                        break
-                raise self._error_for_status(response, body)
+                raise self._error_for_status(response, _error_body(response))
             reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
             for chunk in response.iter_bytes():
                 reader.feed(chunk)
@@ -503,7 +521,9 @@ class AsyncStability(_ClientCore):
             raise InvalidRequestError("http_client", http_client, "must be an httpx.AsyncClient")
         self._owns_http = http_client is None
         self._http = (
-            http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(follow_redirects=False, limits=_POOL_LIMITS)
         )
 
     def with_options(
@@ -646,6 +666,8 @@ class AsyncStability(_ClientCore):
                 delay = self._retry_delay(request, attempt, error)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
+                    if isinstance(error, _TruncatedBody):
+                        raise error.public() from error.__cause__
                     raise
             await _async_sleep(delay)
 
@@ -665,12 +687,7 @@ class AsyncStability(_ClientCore):
         try:
             _log_response(request, response, started)
             if not 200 <= response.status_code < 300:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= _ERROR_BODY_LIMIT:
-                        break
-                raise self._error_for_status(response, body)
+                raise self._error_for_status(response, await _async_error_body(response))
             reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
             async for chunk in response.aiter_bytes():
                 reader.feed(chunk)
@@ -681,13 +698,62 @@ class AsyncStability(_ClientCore):
             await response.aclose()
 
 
+# The start of an error body, read in a frame of its own: the raw bytes (which
+# may echo the API key) are then no local of the frame an error is raised in,
+# so a traceback that shows locals does not show them.
+def _error_body(response: httpx.Response) -> bytes:
+    body = b""
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) >= _ERROR_BODY_LIMIT:
+            break
+    return body
+
+
+async def _async_error_body(response: httpx.Response) -> bytes:
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= _ERROR_BODY_LIMIT:
+            break
+    return body
+
+
 # Indirection points for tests that must not really wait.
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
 async def _async_sleep(seconds: float) -> None:
+    # Imported here: asyncio (with subprocess, signal, concurrent.futures) costs
+    # a blocking-only user 10-20 ms at import; an async caller has it loaded.
+    import asyncio
+
     await asyncio.sleep(seconds)
+
+
+def _is_header_text(value: str) -> bool:
+    """True for text httpx can send as a header value unchanged (printable ASCII)."""
+    return value.isascii() and value.isprintable()
+
+
+def _check_timeout(timeout: Any) -> httpx.Timeout:
+    """``None`` (wait forever), 0 to 1,000,000 seconds, or an ``httpx.Timeout``.
+
+    The bound keeps NaN, infinities and values the OS timers overflow on
+    (1e12 s fails deep inside the socket layer) from reaching httpx.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 <= timeout <= _MAX_TIMEOUT
+    ):
+        raise InvalidRequestError(
+            "timeout", timeout, "must be None, an httpx.Timeout or a number of seconds (0 to 1e6)"
+        )
+    return httpx.Timeout(timeout)
 
 
 def _engine(engine: Any) -> str:
@@ -707,7 +773,15 @@ def _retryable(error: StabilityError) -> bool:
 
 
 class _TruncatedBody(MalformedResponseError):
-    """A success body that ended before its declared length (worth a retry)."""
+    """A success body that ended before its declared length (worth a retry).
+
+    Private: once retries are exhausted it is raised as a plain
+    :class:`MalformedResponseError` (see :meth:`public`), so that no private
+    class name reaches callers, their logs or the CLI's reports.
+    """
+
+    def public(self) -> MalformedResponseError:
+        return MalformedResponseError(str(self), status_code=self.status_code)
 
 
 def _transport_error(exc: httpx.HTTPError, request: PreparedRequest) -> StabilityError:
@@ -739,6 +813,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _log_response(request: PreparedRequest, response: httpx.Response, started: float) -> None:
+    if not log.isEnabledFor(logging.DEBUG):
+        return
     log.debug(
         "%s -> %d %s in %.0f ms",
         request.describe(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -26,13 +26,17 @@ __all__ = ["PreparedRequest", "RequestSettings", "prepare"]
 
 ACCEPT_PNG = "image/png"
 ACCEPT_JSON = "application/json"
+# What json.dumps(..., separators=(",", ":"), allow_nan=False) builds on every
+# call, built once: the same bytes without an encoder per request.
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 @dataclass(frozen=True, slots=True)
 class RequestSettings:
     """What every request of a client carries besides the call's own arguments."""
 
-    api_key: str
+    # Kept out of repr: a traceback that shows locals must not show the key.
+    api_key: str = field(repr=False)
     base_url: str
     organization: str | None
     user_agent: str
@@ -52,6 +56,12 @@ class PreparedRequest:
     def describe(self) -> str:
         """``METHOD URL`` for log lines and messages (never headers)."""
         return f"{self.method} {self.url}"
+
+    def __repr__(self) -> str:
+        # Never the headers (the API key) nor the body (images).
+        return (
+            f"PreparedRequest({self.describe()}, accept={self.accept!r}, {len(self.content)} bytes)"
+        )
 
 
 def prepare(
@@ -106,7 +116,7 @@ def _finish(
     headers["Authorization"] = settings.api_key
     headers["User-Agent"] = settings.user_agent
     if "json" in kwargs:
-        content = json.dumps(kwargs["json"], separators=(",", ":"), allow_nan=False).encode()
+        content = _JSON_ENCODER.encode(kwargs["json"]).encode()
         headers["Content-Type"] = "application/json"
     elif "files" in kwargs:
         content, headers["Content-Type"] = _encode_multipart(kwargs["files"])

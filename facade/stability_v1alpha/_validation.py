@@ -189,15 +189,18 @@ def _read_image(name: str, value: Any, max_bytes: int) -> bytes:
         return _read_path(name, value, max_bytes)
     if hasattr(value, "read"):
         try:
-            data = value.read(max_bytes + 1)
-        except (OSError, ValueError) as exc:
+            return _read_at_most(name, value, max_bytes + 1)
+        except InvalidRequestError:
+            raise
+        except (OSError, ValueError, OverflowError) as exc:
             raise InvalidRequestError(name, value, f"could not be read ({exc})") from None
-        if not isinstance(data, bytes | bytearray):
-            raise InvalidRequestError(name, value, "must be opened in binary mode ('rb')")
-        return bytes(data)
     if _is_pil_image(value):
         buffer = io.BytesIO()
-        value.save(buffer, format="PNG")
+        try:
+            value.save(buffer, format="PNG")
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            # e.g. a CMYK image: Pillow cannot write that mode as PNG.
+            raise InvalidRequestError(name, value, f"cannot be saved as PNG ({exc})") from None
         return buffer.getvalue()
     raise InvalidRequestError(
         name, value, "must be a path, bytes, a binary file object or a PIL image"
@@ -217,11 +220,38 @@ def _read_path(name: str, value: str | os.PathLike[str], max_bytes: int) -> byte
             raise InvalidRequestError(
                 name, str(path), f"is larger than the upload limit of {max_bytes:,} bytes"
             )
-        return path.read_bytes()
+        # Read at most one byte past the limit: a device or a pipe (/dev/zero,
+        # a FIFO) reports size 0 but may never end.
+        with path.open("rb") as file:
+            return _read_at_most(name, file, max_bytes + 1)
     except FileNotFoundError:
         raise InvalidRequestError(name, str(path), "does not exist") from None
+    except InvalidRequestError:  # a ValueError too: not to be wrapped below
+        raise
     except (OSError, ValueError) as exc:
-        raise InvalidRequestError(name, str(path), f"could not be read ({exc})") from None
+        # strerror, not str(exc): that repeats the (possibly huge) file name.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidRequestError(name, str(path), f"could not be read ({reason})") from None
+
+
+def _read_at_most(name: str, file: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``file``, in pieces.
+
+    One ``read(limit)`` would allocate ``limit`` bytes up front (a MemoryError
+    or OverflowError for a generous ``max_upload_bytes``); pieces also cope
+    with readers that return short reads.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    while total < limit:
+        chunk = file.read(min(1 << 20, limit - total))
+        if isinstance(chunk, str):
+            raise InvalidRequestError(name, file, "must be opened in binary mode ('rb')")
+        if not chunk:
+            break
+        chunks.append(bytes(chunk))
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _is_pil_image(value: Any) -> bool:

@@ -1,0 +1,158 @@
+"""Crafted uploads: images whose bytes look like multipart framing are sent intact.
+
+The generated client fixes the multipart boundary to ``+++``; an image that
+contains ``\\r\\n--+++`` plus a forged part would end its own part early and
+smuggle in form fields. The facade re-encodes every body with a random
+boundary that does not occur in the payload. Here the fake server parses what
+arrived and must see exactly the parts the caller meant: the same image
+bytes, the intended options, and no other field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hardening_support import KEY, KINDS, call, fake_server, png
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stability_v1alpha import _requests
+from stability_v1alpha.testing import FakeStabilityServer
+
+INJECTED_OPTIONS = b'{"text_prompts": [{"text": "INJECTED"}], "steps": 150, "samples": 1}'
+
+
+def forged_parts(boundary: bytes) -> bytes:
+    """What an attacker appends to end the image part and add fields of their own."""
+    return (
+        b"\r\n--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="options"\r\n'
+        b"Content-Type: application/json\r\n\r\n" + INJECTED_OPTIONS + b"\r\n"
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="mask_image"; filename="x.png"\r\n'
+        b"Content-Type: image/png\r\n\r\nEVIL\r\n"
+        b"--" + boundary + b"--\r\n"
+    )
+
+
+def png_with(payload: bytes, *, width: int = 8, height: int = 8, alpha: bool = False) -> bytes:
+    """A valid PNG carrying ``payload`` in an ancillary (private, safe-to-copy) chunk."""
+    return png(width, height, alpha=alpha, extra_chunks=((b"prVt", payload),))
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeStabilityServer]:
+    with fake_server() as server:
+        yield server
+
+
+def only_request(fake: FakeStabilityServer) -> Any:
+    (record,) = fake.requests.snapshot()
+    assert record.validation_errors == (), record.validation_errors
+    return record
+
+
+def check_parts(record: Any, expected: dict[str, bytes], prompt: str) -> None:
+    assert set(record.parts) == {*expected, "options"}, sorted(record.parts)
+    for name, data in expected.items():
+        assert record.parts[name].data == data, f"{name} altered in transit"
+    options = json.loads(record.parts["options"].data)
+    assert [p["text"] for p in options["text_prompts"]] == [prompt]
+    assert "steps" not in options  # the forged options did not win
+    body = record.body
+    boundary = record.headers["Content-Type"].split("boundary=", 1)[1].strip('"').encode()
+    assert body.count(b"--" + boundary) == len(expected) + 2  # parts + closing delimiter
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("boundary", [b"+++", b"", b"--", b"0123456789abcdef0123456789abcdef"])
+def test_image_containing_a_forged_part_is_sent_intact(
+    kind: str, boundary: bytes, fake: FakeStabilityServer
+) -> None:
+    init = png_with(b"\r\n\r\n--\r\n" + forged_parts(boundary) + b"\r\n--\r\n")
+    fake.reset()
+    call(kind, fake.base_url, "image_to_image", init, "a honest prompt", step_schedule_start=0.5)
+    check_parts(only_request(fake), {"init_image": init}, "a honest prompt")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_init_and_mask_both_crafted(kind: str, fake: FakeStabilityServer) -> None:
+    init = png_with(forged_parts(b"+++"), width=16, height=16)
+    mask = png(16, 16, fill=b"\xff\xff\xff", extra_chunks=((b"prVt", forged_parts(b"+++")),))
+    fake.reset()
+    call(kind, fake.base_url, "inpaint", init, "fill it", mask_image=mask)
+    record = only_request(fake)
+    check_parts(record, {"init_image": init, "mask_image": mask}, "fill it")
+    assert json.loads(record.parts["options"].data)["mask_source"] == "MASK_IMAGE_WHITE"
+
+
+def test_the_random_boundary_skips_a_value_found_in_the_payload(
+    fake: FakeStabilityServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Force the first boundary drawn to be one the image contains: the next one is used."""
+    colliding = "c0ffee" * 5 + "00"
+    fresh = "5afe" * 8
+    init = png_with(forged_parts(colliding.encode()))
+    drawn = iter([colliding, fresh])
+    monkeypatch.setattr(_requests.secrets, "token_hex", lambda n=None: next(drawn))
+    fake.reset()
+    call("sync", fake.base_url, "image_to_image", init, "prompt")
+    record = only_request(fake)
+    assert record.headers["Content-Type"] == f"multipart/form-data; boundary={fresh}"
+    check_parts(record, {"init_image": init}, "prompt")
+
+
+def test_prompt_text_with_framing_characters_stays_in_the_options(
+    fake: FakeStabilityServer,
+) -> None:
+    prompt = '--+++\r\nContent-Disposition: form-data; name="x"\r\n\r\n"quoted" \\ \x00 end'
+    init = png(8, 8)
+    fake.reset()
+    call("sync", fake.base_url, "image_to_image", init, prompt)
+    check_parts(only_request(fake), {"init_image": init}, prompt)
+
+
+DANGEROUS = [
+    b"\r\n",
+    b"--",
+    b"+++",
+    b"\r\n--+++",
+    b"\r\n--+++--",
+    b'Content-Disposition: form-data; name="options"',
+    b"\r\n\r\n",
+    b'"',
+    b"\x00",
+    b"--\r\n",
+    b"boundary=",
+]
+payloads = st.lists(st.sampled_from(DANGEROUS) | st.binary(max_size=16), max_size=24).map(b"".join)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(init_payload=payloads, mask_payload=payloads)
+def test_any_bytes_in_the_images_arrive_unchanged(
+    init_payload: bytes, mask_payload: bytes, fake: FakeStabilityServer
+) -> None:
+    init = png_with(init_payload, alpha=True)
+    mask = png(8, 8, fill=b"\x00\x00\x00", extra_chunks=((b"prVt", mask_payload),))
+    fake.reset()
+    call(
+        "sync", fake.base_url, "inpaint", init, "p", mask_image=mask, mask_source="MASK_IMAGE_BLACK"
+    )
+    check_parts(only_request(fake), {"init_image": init, "mask_image": mask}, "p")
+
+
+def test_the_key_is_only_in_the_authorization_header(fake: FakeStabilityServer) -> None:
+    fake.reset()
+    call("sync", fake.base_url, "image_to_image", png(8, 8), "p")
+    record = only_request(fake)
+    assert record.headers.get_all("Authorization") == [KEY]
+    assert KEY.encode() not in record.body
+    assert all(KEY not in v for k, v in record.headers.raw_items() if k.lower() != "authorization")
