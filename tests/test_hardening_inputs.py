@@ -272,6 +272,20 @@ def test_upload_limit_is_configurable(fake: FakeStabilityServer) -> None:
     )
 
 
+def test_a_generous_upload_limit_allocates_nothing_up_front(
+    fake: FakeStabilityServer, tmp_path: Path
+) -> None:
+    """max_upload_bytes of 1 TiB or 10**20: files are read in pieces, not read(limit)."""
+    path = tmp_path / "small.png"
+    path.write_bytes(PNG_8)
+    for limit in (1 << 40, 10**20):
+        for image in (path, str(path), io.BytesIO(PNG_8)):
+            fake.reset()
+            fake.respond_next(200, PNG_8, PNG_HEADERS)
+            call("sync", fake.base_url, I2I, image, "x", client_options={"max_upload_bytes": limit})
+            assert fake.requests.last.parts["init_image"].data == PNG_8
+
+
 def test_devices_are_read_with_a_bound(fake: FakeStabilityServer) -> None:
     """/dev/zero says it is 0 bytes long and never ends: read up to the limit, then refuse."""
     if not os.path.exists("/dev/zero"):

@@ -85,6 +85,9 @@ class FakeHTTPServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that tracks, counts and can abort its connections."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a load test
+    # opens dozens at once; a real service's front end would queue them.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], state: ServerState) -> None:
         self.state = state
