@@ -22,7 +22,8 @@ def _public_objects() -> list[tuple[str, Any]]:
         obj = getattr(stability_v1alpha, name)
         found.append((name, obj))
         if inspect.isclass(obj):
-            for attr, member in vars(obj).items():
+            for attr in dir(obj):
+                member = inspect.getattr_static(obj, attr)
                 if not attr.startswith("_") and (
                     inspect.isfunction(member) or isinstance(member, property)
                 ):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from typing import Any, Self, TypeVar
+from functools import partial
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -58,7 +59,9 @@ _POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _MAX_TIMEOUT = 1_000_000
 
 _NOT_GIVEN: Any = object()
-_Client = TypeVar("_Client", bound="_ClientCore")
+_Client = TypeVar("_Client", bound="_ClientCore[Any]")
+# What the public methods return: the result itself, or a coroutine of it.
+_R = TypeVar("_R")
 
 
 def _version() -> str:
@@ -67,7 +70,7 @@ def _version() -> str:
     return __version__
 
 
-class _ClientCore:
+class _ClientCore(Generic[_R]):
     """Configuration, validation and request building shared by both clients."""
 
     _owns_http: bool
@@ -228,6 +231,142 @@ class _ClientCore:
             extra={"mask_source": source},
         )
 
+    # -- the public operations, defined once for both clients ---------------
+
+    def text_to_image(
+        self,
+        prompt: PromptInput,
+        *,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> _R:
+        """Generate images from text (``POST .../text-to-image``).
+
+        ``None`` leaves a setting to the service; nothing is sent for it.
+
+        ``prompt`` is a string, a :class:`Prompt`, a ``(text, weight)`` pair or
+        a list of them; ``negative_prompt`` is added with weight -1.
+        """
+        return self._run(
+            partial(
+                self._text_to_image,
+                prompt,
+                engine,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def image_to_image(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        step_schedule_start: float | None = None,
+        step_schedule_end: float | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> _R:
+        """Generate images starting from ``init_image`` (a PNG path, bytes, file or PIL image).
+
+        ``step_schedule_start`` (0..1) sets how much of the init image is kept:
+        0 returns it unchanged, 1 ignores it.
+        """
+        return self._run(
+            partial(
+                self._image_to_image,
+                init_image,
+                prompt,
+                engine,
+                step_schedule_start,
+                step_schedule_end,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def inpaint(
+        self,
+        init_image: ImageInput,
+        prompt: PromptInput,
+        *,
+        mask_image: ImageInput | None = None,
+        mask_source: str | None = None,
+        negative_prompt: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        width: int | None = None,
+        height: int | None = None,
+        cfg_scale: float | None = None,
+        steps: int | None = None,
+        samples: int = 1,
+        seed: int | None = None,
+        sampler: str | None = None,
+        clip_guidance_preset: str | None = None,
+    ) -> _R:
+        """Regenerate the masked pixels of ``init_image`` (the masking endpoint).
+
+        ``mask_source`` defaults to ``MASK_IMAGE_WHITE`` when a ``mask_image``
+        is given (its white pixels are regenerated) and to
+        ``INIT_IMAGE_ALPHA`` otherwise (transparent pixels are regenerated).
+        """
+        return self._run(
+            partial(
+                self._inpaint,
+                init_image,
+                prompt,
+                engine,
+                mask_image,
+                mask_source,
+                negative_prompt=negative_prompt,
+                width=width,
+                height=height,
+                cfg_scale=cfg_scale,
+                steps=steps,
+                samples=samples,
+                seed=seed,
+                sampler=sampler,
+                clip_guidance_preset=clip_guidance_preset,
+            )
+        )
+
+    def _run(self, prepare: Callable[[], PreparedRequest]) -> _R:
+        """Validate and build (``prepare``), send with retries, read the answer.
+
+        The blocking client returns the :class:`Generation`; the async one a
+        coroutine that does all of it, validation included, when awaited.
+        """
+        raise NotImplementedError
+
     # -- outcome handling, shared by both transports -----------------------
 
     def _retry_delay(
@@ -269,7 +408,7 @@ class _ClientCore:
         )
 
 
-class Stability(_ClientCore):
+class Stability(_ClientCore[Generation]):
     """Blocking client of the Stability.ai v1alpha generation API.
 
     ``api_key`` defaults to ``$STABILITY_API_KEY``, ``base_url`` to
@@ -328,126 +467,8 @@ class Stability(_ClientCore):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def text_to_image(
-        self,
-        prompt: PromptInput,
-        *,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Generate images from text. ``None`` leaves a setting to the service.
-
-        ``prompt`` is a string, a :class:`Prompt`, a ``(text, weight)`` pair or
-        a list of them; ``negative_prompt`` is added with weight -1.
-        """
-        return self._send(
-            self._text_to_image(
-                prompt,
-                engine,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
-
-    def image_to_image(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        step_schedule_start: float | None = None,
-        step_schedule_end: float | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Generate images starting from ``init_image`` (a PNG path, bytes, file or PIL image).
-
-        ``step_schedule_start`` (0..1) sets how much of the init image is kept:
-        0 returns it unchanged, 1 ignores it.
-        """
-        return self._send(
-            self._image_to_image(
-                init_image,
-                prompt,
-                engine,
-                step_schedule_start,
-                step_schedule_end,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
-
-    def inpaint(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        mask_image: ImageInput | None = None,
-        mask_source: str | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Regenerate the masked pixels of ``init_image`` (the masking endpoint).
-
-        ``mask_source`` defaults to ``MASK_IMAGE_WHITE`` when a ``mask_image``
-        is given (its white pixels are regenerated) and to
-        ``INIT_IMAGE_ALPHA`` otherwise (transparent pixels are regenerated).
-        """
-        return self._send(
-            self._inpaint(
-                init_image,
-                prompt,
-                engine,
-                mask_image,
-                mask_source,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
+    def _run(self, prepare: Callable[[], PreparedRequest]) -> Generation:
+        return self._send(prepare())
 
     def _send(self, request: PreparedRequest) -> Generation:
         attempt = 0
@@ -492,8 +513,11 @@ class Stability(_ClientCore):
             response.close()
 
 
-class AsyncStability(_ClientCore):
+class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation]]):
     """The ``asyncio`` twin of :class:`Stability`: same arguments, awaitable methods.
+
+    ``text_to_image``, ``image_to_image`` and ``inpaint`` return coroutines;
+    validation runs when they are awaited, like everything else.
 
     ``http_client``, when given, must be an ``httpx.AsyncClient``.
     """
@@ -547,115 +571,11 @@ class AsyncStability(_ClientCore):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def text_to_image(
-        self,
-        prompt: PromptInput,
-        *,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Generate images from text; see :meth:`Stability.text_to_image`."""
-        return await self._send(
-            self._text_to_image(
-                prompt,
-                engine,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
+    def _run(self, prepare: Callable[[], PreparedRequest]) -> Coroutine[Any, Any, Generation]:
+        return self._send(prepare)
 
-    async def image_to_image(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        step_schedule_start: float | None = None,
-        step_schedule_end: float | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Generate from an init image; see :meth:`Stability.image_to_image`."""
-        return await self._send(
-            self._image_to_image(
-                init_image,
-                prompt,
-                engine,
-                step_schedule_start,
-                step_schedule_end,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
-
-    async def inpaint(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        mask_image: ImageInput | None = None,
-        mask_source: str | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> Generation:
-        """Regenerate masked pixels; see :meth:`Stability.inpaint`."""
-        return await self._send(
-            self._inpaint(
-                init_image,
-                prompt,
-                engine,
-                mask_image,
-                mask_source,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
-
-    async def _send(self, request: PreparedRequest) -> Generation:
+    async def _send(self, prepare: Callable[[], PreparedRequest]) -> Generation:
+        request = prepare()  # inside the coroutine: bad arguments raise on await
         attempt = 0
         while True:
             attempt += 1
