@@ -59,7 +59,8 @@ _POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 _MAX_TIMEOUT = 1_000_000
 
 _NOT_GIVEN: Any = object()
-_Client = TypeVar("_Client", bound="_ClientCore[Any]")
+# The httpx client type: httpx.Client or httpx.AsyncClient.
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 # What the public methods return: the result itself, or a coroutine of it.
 _R = TypeVar("_R")
 
@@ -70,9 +71,10 @@ def _version() -> str:
     return __version__
 
 
-class _ClientCore(Generic[_R]):
+class _ClientCore(Generic[_R, _H]):
     """Configuration, validation and request building shared by both clients."""
 
+    _http_type: type[_H]
     _owns_http: bool
 
     def __init__(
@@ -83,6 +85,7 @@ class _ClientCore(Generic[_R]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: _H | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get("STABILITY_API_KEY")
@@ -125,6 +128,16 @@ class _ClientCore(Generic[_R]):
         self._timeout = _check_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
+        if http_client is not None and not isinstance(http_client, self._http_type):
+            raise InvalidRequestError(
+                "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
+            )
+        self._owns_http = http_client is None
+        self._http: _H = (
+            http_client
+            if http_client is not None
+            else self._http_type(follow_redirects=False, limits=_POOL_LIMITS)
+        )
 
     @property
     def base_url(self) -> str:
@@ -159,12 +172,17 @@ class _ClientCore(Generic[_R]):
             f"organization={self.organization!r}, max_retries={self.max_retries})"
         )
 
-    def _copy(
-        self: _Client,
+    def with_options(
+        self,
+        *,
         timeout: float | httpx.Timeout | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         max_upload_bytes: int = _NOT_GIVEN,
-    ) -> _Client:
+    ) -> Self:
+        """A copy with other settings that shares this client's connections.
+
+        Closing the copy leaves the shared connection pool open.
+        """
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         if timeout is not _NOT_GIVEN:
@@ -408,7 +426,7 @@ class _ClientCore(Generic[_R]):
         )
 
 
-class Stability(_ClientCore[Generation]):
+class Stability(_ClientCore[Generation, httpx.Client]):
     """Blocking client of the Stability.ai v1alpha generation API.
 
     ``api_key`` defaults to ``$STABILITY_API_KEY``, ``base_url`` to
@@ -418,43 +436,7 @@ class Stability(_ClientCore[Generation]):
     ``httpx.Client`` (proxies, custom TLS); the client does not close it.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        organization: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-    ) -> None:
-        super().__init__(
-            api_key,
-            organization=organization,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_upload_bytes=max_upload_bytes,
-        )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise InvalidRequestError("http_client", http_client, "must be an httpx.Client")
-        self._owns_http = http_client is None
-        self._http = (
-            http_client
-            if http_client is not None
-            else httpx.Client(follow_redirects=False, limits=_POOL_LIMITS)
-        )
-
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        max_upload_bytes: int = _NOT_GIVEN,
-    ) -> Self:
-        """A copy with other settings that shares this client's connections."""
-        return self._copy(timeout, max_retries, max_upload_bytes)
+    _http_type = httpx.Client
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in by the caller)."""
@@ -513,7 +495,7 @@ class Stability(_ClientCore[Generation]):
             response.close()
 
 
-class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation]]):
+class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncClient]):
     """The ``asyncio`` twin of :class:`Stability`: same arguments, awaitable methods.
 
     ``text_to_image``, ``image_to_image`` and ``inpaint`` return coroutines;
@@ -522,43 +504,7 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation]]):
     ``http_client``, when given, must be an ``httpx.AsyncClient``.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        organization: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-    ) -> None:
-        super().__init__(
-            api_key,
-            organization=organization,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_upload_bytes=max_upload_bytes,
-        )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidRequestError("http_client", http_client, "must be an httpx.AsyncClient")
-        self._owns_http = http_client is None
-        self._http = (
-            http_client
-            if http_client is not None
-            else httpx.AsyncClient(follow_redirects=False, limits=_POOL_LIMITS)
-        )
-
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        max_upload_bytes: int = _NOT_GIVEN,
-    ) -> Self:
-        """A copy with other settings that shares this client's connections."""
-        return self._copy(timeout, max_retries, max_upload_bytes)
+    _http_type = httpx.AsyncClient
 
     async def close(self) -> None:
         """Close the connection pool (unless it was passed in by the caller)."""
