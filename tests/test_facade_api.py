@@ -17,9 +17,12 @@ SCHEMAS = SPEC["components"]["schemas"]
 
 
 def _public_objects() -> list[tuple[str, Any]]:
+    import stability_v1alpha.testing
+
     found = []
-    for name in stability_v1alpha.__all__:
-        obj = getattr(stability_v1alpha, name)
+    modules = [stability_v1alpha, stability_v1alpha.testing]
+    for module, name in [(m, n) for m in modules for n in m.__all__]:
+        obj = getattr(module, name)
         found.append((name, obj))
         if inspect.isclass(obj):
             for attr in dir(obj):

@@ -485,7 +485,7 @@ class Stability(_ClientCore[Generation, httpx.Client]):
             _log_response(request, response, started)
             if not 200 <= response.status_code < 300:
                 raise self._error_for_status(response, _error_body(response))
-            reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
+            reader = _success_reader(request, response)
             for chunk in response.iter_bytes():
                 reader.feed(chunk)
             return reader.finish()
@@ -554,7 +554,7 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
             _log_response(request, response, started)
             if not 200 <= response.status_code < 300:
                 raise self._error_for_status(response, await _async_error_body(response))
-            reader = SuccessReader(response.status_code, response.headers, request.requested_seed)
+            reader = _success_reader(request, response)
             async for chunk in response.aiter_bytes():
                 reader.feed(chunk)
             return reader.finish()
@@ -562,6 +562,17 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
             raise _body_error(exc, request, response.status_code) from exc
         finally:
             await response.aclose()
+
+
+def _success_reader(request: PreparedRequest, response: httpx.Response) -> SuccessReader:
+    """A reader that checks the answer against what ``request`` asked for."""
+    return SuccessReader(
+        response.status_code,
+        response.headers,
+        accept=request.accept,
+        samples=request.samples,
+        requested_seed=request.requested_seed,
+    )
 
 
 # The start of an error body, read in a frame of its own: the raw bytes (which

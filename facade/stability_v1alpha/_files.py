@@ -28,6 +28,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
     if not overwrite and target.exists():
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
     directory = target.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write {target}: directory {directory} does not exist")
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as tmp:

@@ -51,6 +51,7 @@ class PreparedRequest:
     headers: dict[str, str]
     content: bytes
     accept: str
+    samples: int
     requested_seed: int | None
 
     def describe(self) -> str:
@@ -106,11 +107,11 @@ def prepare(
         accept=op.accept_cls(accept),
         organization=settings.organization if settings.organization is not None else op.unset,
     )
-    return _finish(kwargs, settings, accept, params.seed)
+    return _finish(kwargs, settings, accept, params)
 
 
 def _finish(
-    kwargs: dict[str, Any], settings: RequestSettings, accept: str, seed: int | None
+    kwargs: dict[str, Any], settings: RequestSettings, accept: str, params: Params
 ) -> PreparedRequest:
     headers = {str(k): str(v) for k, v in kwargs.get("headers", {}).items()}
     headers["Authorization"] = settings.api_key
@@ -128,7 +129,8 @@ def _finish(
         headers=headers,
         content=content,
         accept=accept,
-        requested_seed=seed,
+        samples=params.samples,
+        requested_seed=params.seed,
     )
 
 

@@ -32,19 +32,28 @@ _MESSAGE_LIMIT = 300
 class SuccessReader:
     """Collects a 2xx body chunk by chunk and turns it into a :class:`Generation`."""
 
-    def __init__(self, status_code: int, headers: Mapping[str, str], requested_seed: int | None):
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        *,
+        accept: str,
+        samples: int,
+        requested_seed: int | None,
+    ) -> None:
         self._status = status_code
         self._headers = headers
+        self._samples = samples
         self._requested_seed = requested_seed
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         self._json = media_type == "application/json" or media_type.endswith("+json")
-        if not self._json and media_type not in ("image/png", ""):
+        if self._json != (accept != "image/png") or not (self._json or media_type == "image/png"):
             raise MalformedResponseError(
-                f"expected an image/png or application/json body, got {media_type!r}",
+                f"asked for {accept}, got a body of type {media_type or 'unknown'!r}",
                 status_code=status_code,
             )
         self._chunks: list[bytes] = []
-        self._artifacts = _ArtifactScanner() if self._json else None
+        self._artifacts = _ArtifactScanner(status_code) if self._json else None
 
     def feed(self, chunk: bytes) -> None:
         """Take the next piece of the body."""
@@ -57,8 +66,10 @@ class SuccessReader:
         """Check what arrived and build the result; raises MalformedResponseError."""
         if self._artifacts is not None:
             images = [self._artifact(item) for item in self._artifacts.finish()]
-            if not images:
-                raise self._malformed("the JSON body holds no artifacts")
+            if len(images) != self._samples:
+                raise self._malformed(
+                    f"asked for {self._samples} images, the body holds {len(images)}"
+                )
             return Generation(images)
         data = b"".join(self._chunks)
         self._chunks.clear()
@@ -111,7 +122,11 @@ class _ArtifactScanner:
     the markers are swapped for the decoded bytes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, status_code: int) -> None:
+        self._status = status_code
+        # Nesting outside strings: artifacts are the objects at depth 2, and only
+        # their own "base64" keys hold images (a nested one is just extra data).
+        self._depth = 0
         self._skeleton = bytearray()
         self._blobs: list[bytearray] = []
         self._pending = bytearray()
@@ -128,22 +143,22 @@ class _ArtifactScanner:
                 pos = self._scan_string(chunk, pos)
             else:
                 quote = chunk.find(b'"', pos)
+                stop = len(chunk) if quote < 0 else quote
+                self._structure(chunk[pos:stop])
                 if quote < 0:
-                    self._skeleton += chunk[pos:]
                     return
-                self._skeleton += chunk[pos:quote]
                 self._open_string()
                 pos = quote + 1
 
     def finish(self) -> list[Any]:
         if self._in_string or self._escape:
-            raise MalformedResponseError("the JSON body ends inside a string")
+            raise self._error("the JSON body ends inside a string")
         try:
             document = json.loads(self._skeleton)
         except (ValueError, RecursionError) as exc:
-            raise MalformedResponseError(f"the body is not valid JSON ({exc})") from None
+            raise self._error(f"the body is not valid JSON ({exc})") from None
         if not isinstance(document, list):
-            raise MalformedResponseError("the JSON body is not an array of artifacts")
+            raise self._error("the JSON body is not an array of artifacts")
         blobs, self._blobs = self._blobs, []
         return [self._restore(item, blobs) for item in document]
 
@@ -158,7 +173,7 @@ class _ArtifactScanner:
 
     def _open_string(self) -> None:
         self._in_string = True
-        self._in_blob = bool(_BASE64_KEY.search(self._skeleton[-64:]))
+        self._in_blob = self._depth == 2 and bool(_BASE64_KEY.search(self._skeleton[-64:]))
         if self._in_blob:
             self._skeleton += f'"\\u0000blob:{len(self._blobs)}"'.encode()
             self._blobs.append(bytearray())
@@ -190,9 +205,19 @@ class _ArtifactScanner:
             self._skeleton += char
         elif char == b"/":
             self._take(char)
-        else:
-            raise MalformedResponseError("invalid base64 in an artifact (escape sequence)")
+        elif char not in (b"n", b"r"):  # MIME-style line breaks are skipped
+            raise self._error(
+                f"invalid base64 in an artifact (escape sequence \\{char.decode('latin-1')})"
+            )
         return pos + 1
+
+    def _structure(self, text: bytes) -> None:
+        """Copy text outside strings, tracking how deep in arrays/objects it is."""
+        self._skeleton += text
+        self._depth += text.count(b"{") + text.count(b"[") - text.count(b"}") - text.count(b"]")
+
+    def _error(self, message: str) -> MalformedResponseError:
+        return MalformedResponseError(message, status_code=self._status)
 
     def _take(self, text: bytes) -> None:
         if not self._in_blob:
@@ -210,7 +235,7 @@ class _ArtifactScanner:
             rest = bytes(self._pending)
             self._pending.clear()
             if len(rest) % 4 == 1:
-                raise MalformedResponseError("invalid base64 in an artifact (bad length)")
+                raise self._error("invalid base64 in an artifact (bad length)")
             if rest:
                 self._decode(rest + b"=" * (-len(rest) % 4))
         else:
@@ -221,7 +246,7 @@ class _ArtifactScanner:
         try:
             self._blobs[-1] += binascii.a2b_base64(text, strict_mode=True)
         except binascii.Error as exc:
-            raise MalformedResponseError(f"invalid base64 in an artifact ({exc})") from None
+            raise self._error(f"invalid base64 in an artifact ({exc})") from None
 
 
 def status_error(

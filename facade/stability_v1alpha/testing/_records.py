@@ -136,10 +136,12 @@ class RequestLog(Sequence[RecordedRequest]):
         self._items: list[RecordedRequest] = []
 
     def append(self, record: RecordedRequest) -> None:
+        """Record one request (called by the server's handler threads)."""
         with self._lock:
             self._items.append(record)
 
     def clear(self) -> None:
+        """Forget every recorded request."""
         with self._lock:
             self._items.clear()
 

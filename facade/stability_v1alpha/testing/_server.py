@@ -140,12 +140,14 @@ class FakeStabilityServer:
 
     @property
     def running(self) -> bool:
+        """True between start() and stop()."""
         return self._httpd is not None
 
     # ------------------------------------------------------------------ facts
 
     @property
     def host(self) -> str:
+        """The interface the server listens on (127.0.0.1 by default)."""
         return self._host
 
     @property
@@ -171,18 +173,22 @@ class FakeStabilityServer:
 
     @property
     def engines(self) -> frozenset[str]:
+        """Engine ids the server accepts; any other answers 404 ``not_found``."""
         return self._state.service.config.engines
 
     @property
     def filtered_words(self) -> frozenset[str]:
+        """Words that make a prompt fail with ``invalid_prompts``."""
         return self._state.service.config.filtered_words
 
     @property
     def max_upload_bytes(self) -> int:
+        """Largest accepted upload; a bigger image fails with ``invalid_file_size``."""
         return self._state.service.config.max_upload_bytes
 
     @property
     def error_content_type(self) -> str:
+        """Media type of error answers (``application/json`` or the goa one)."""
         return self._state.service.config.error_content_type
 
     @property
@@ -258,6 +264,7 @@ class FakeStabilityServer:
         return self._state.faults.pending()
 
     def clear_faults(self) -> None:
+        """Drop every queued fault; recorded requests are kept."""
         self._state.faults.clear()
 
     def reset(self) -> None:
