@@ -367,7 +367,7 @@ STRUCTURAL: dict[str, Case] = {
         put((*OP, "security"), [{"key": []}, {"other": []}]),
     ),
     "api-security-removed": Case(
-        B,
+        I,
         put((*OP, "security"), [{"key": []}, {"other": []}]),
         put((*OP, "security"), [{"key": []}]),
     ),
@@ -382,7 +382,11 @@ STRUCTURAL: dict[str, Case] = {
         put((*OP, "security"), [{"oauth": ["a"]}]),
     ),
     "api-global-security-added": Case(I, new=put(("security",), [{"key": []}, {"other": []}])),
-    "api-global-security-removed": Case(B, old=put(("security",), [{"key": []}, {"other": []}])),
+    "api-global-security-removed": Case(I, old=put(("security",), [{"key": []}, {"other": []}])),
+    "api-global-security-became-required": Case(B, old=drop(("security",))),
+    "api-security-became-required": Case(
+        B, put((*OP, "security"), []), put((*OP, "security"), [{"key": []}])
+    ),
     "api-global-security-scope-added": Case(
         B, put(("security",), [{"oauth": ["a"]}]), put(("security",), [{"oauth": ["a", "b"]}])
     ),

@@ -99,6 +99,9 @@ _AUTH_SHAPE = (
     "How the credential is sent is part of what a client does on every call; the facade "
     "builds the Authorization header from the scheme, so clients must change."
 )
+_AUTH_NOW_REQUIRED = (
+    "A client written for anonymous access sends no credentials, so every call is refused."
+)
 _BOUND_UNSET = "oasdiff has no rule for dropping this bound; classified by the direction law."
 
 # -- structural rules ----------------------------------------------------------
@@ -201,11 +204,15 @@ RULES: tuple[Rule, ...] = (
     Rule("response-header-became-not-nullable", I, RESP, "a response header is no longer nullable"),
     # Security
     Rule("api-security-added", I, NONE, "an alternative security requirement was added to an operation"),
-    Rule("api-security-removed", B, NONE, "a security requirement (or anonymous access) was removed from an operation"),
+    Rule("api-security-removed", I, NONE, "a security requirement alternative was removed from an operation"),
+    Rule("api-security-became-required", B, NONE, "an operation that allowed anonymous access now requires credentials",
+         oasdiff="info", why=_AUTH_NOW_REQUIRED),
     Rule("api-security-scope-added", B, NONE, "a scope was added to an operation's security requirement"),
     Rule("api-security-scope-removed", I, NONE, "a scope was removed from an operation's security requirement"),
     Rule("api-global-security-added", I, NONE, "an alternative global security requirement was added"),
-    Rule("api-global-security-removed", B, NONE, "a global security requirement (or anonymous access) was removed"),
+    Rule("api-global-security-removed", I, NONE, "a global security requirement alternative was removed"),
+    Rule("api-global-security-became-required", B, NONE, "the API allowed anonymous access and now requires credentials",
+         oasdiff="info", why=_AUTH_NOW_REQUIRED),
     Rule("api-global-security-scope-added", B, NONE, "a scope was added to a global security requirement"),
     Rule("api-global-security-scope-removed", I, NONE, "a scope was removed from a global security requirement"),
     Rule("api-security-component-added", I, NONE, "a security scheme was added to components"),

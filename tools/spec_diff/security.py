@@ -40,11 +40,21 @@ def compare_security(
 ) -> None:
     """Compare two security requirement lists; ``prefix`` is api-security or api-global-security.
 
-    Requirements are alternatives: a client satisfies one of them. Removing the
-    one it uses (anonymous access included) breaks it; adding another does not.
+    Requirements are alternatives: a client satisfies one of them. As in
+    oasdiff, dropping an alternative is reported for information; losing
+    anonymous access is breaking, since clients written for it send no
+    credentials at all.
     """
     old, new = _requirements(old_raw), _requirements(new_raw)
     for key in old.keys() - new.keys():
+        if not key:  # anonymous access is gone: a key is now needed
+            walk.emit(
+                f"{prefix}-became-required",
+                operation,
+                location,
+                "anonymous access removed: credentials are now required",
+            )
+            continue
         walk.emit(
             f"{prefix}-removed",
             operation,
