@@ -155,3 +155,12 @@ def test_package_exports_are_lazy_and_complete():
     code = "import sys, stability_v1alpha; print('httpx' in sys.modules)"
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert fresh.stdout.strip() == "False"
+
+
+def test_an_unknown_flag_is_reported_against_its_subcommand(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        parse_arguments(["inpaint", "init.png", "a door", "--bogus"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "stability-v1alpha inpaint: error: unrecognized arguments: --bogus" in err
+    assert "usage: stability-v1alpha inpaint" in err

@@ -71,7 +71,11 @@ def parse_arguments(arguments: Sequence[str], secrets: Sequence[str] = ()) -> ar
     Sets ``args.batch`` (True for ``text-to-image --prompts-file``).
     """
     parser = build_parser(secrets)
-    args = parser.parse_args(arguments)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # Report it against the subcommand, whose usage lists the valid flags.
+        command_parser = parser.commands.get(getattr(args, "command", None) or "", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.batch = args.command == "text-to-image" and args.prompts_file is not None
     if args.command == "text-to-image":
         command = parser.commands[args.command]
