@@ -30,19 +30,25 @@ _MODULES = {
 }
 
 
+# Turns a caller's plain value into what a generated field holds.
+_Converter = Callable[[Any], Any]
+
+
 @dataclass(frozen=True, slots=True)
 class OperationBinding:
-    """How to drive one generated operation."""
+    """How to drive one generated operation.
+
+    ``converters`` has one entry per field of the options model, worked out
+    once from its type hints, so building a request costs no introspection.
+    """
 
     get_kwargs: Callable[..., dict[str, Any]]
     body_cls: type
     options_cls: type
     accept_cls: type[enum.Enum]
-    body_hints: Mapping[str, Any]
-    option_hints: Mapping[str, Any]
     unset: Any
     file_cls: type
-    option_fields: frozenset[str]
+    converters: Mapping[str, _Converter]
 
     def options(self, values: Mapping[str, Any]) -> Any:
         """Build the options model from plain values; ``None`` values are left out.
@@ -50,18 +56,16 @@ class OperationBinding:
         Every field the caller did not set is passed as UNSET: the generated
         models would otherwise send the spec's defaults on the caller's behalf.
         """
-        known = self.option_fields
+        kwargs = dict.fromkeys(self.converters, self.unset)
         for name, value in values.items():
-            if value is not None and name not in known:
+            if value is None:
+                continue
+            convert = self.converters.get(name)
+            if convert is None:
                 raise InvalidRequestError(
                     name, value, "is not supported by this version of the API"
                 )
-        kwargs = {
-            name: self.unset
-            if values.get(name) is None
-            else _convert(name, values[name], self.option_hints[name])
-            for name in known
-        }
+            kwargs[name] = convert(value)
         return self.options_cls(**kwargs)
 
 
@@ -82,17 +86,19 @@ def binding(operation: str) -> OperationBinding:
     body_cls = hints["body"]
     body_hints = typing.get_type_hints(body_cls, localns=vars(models))
     options_cls = _strip_unset(body_hints["options"]) if "options" in body_hints else body_cls
-    option_fields = frozenset(f.name for f in attrs.fields(options_cls)) - {"additional_properties"}
+    option_hints = typing.get_type_hints(options_cls, localns=vars(models))
     return OperationBinding(
         get_kwargs=get_kwargs,
         body_cls=body_cls,
         options_cls=options_cls,
         accept_cls=hints["accept"],
-        body_hints=body_hints,
-        option_hints=typing.get_type_hints(options_cls, localns=vars(models)),
         unset=generated_types.UNSET,
         file_cls=generated_types.File,
-        option_fields=option_fields,
+        converters={
+            field.name: _converter(field.name, option_hints[field.name])
+            for field in attrs.fields(options_cls)
+            if field.name != "additional_properties"
+        },
     )
 
 
@@ -104,15 +110,26 @@ def _strip_unset(hint: Any) -> Any:
     return hint
 
 
-def _convert(name: str, value: Any, hint: Any) -> Any:
-    """Turn a plain value into what the generated field holds (enums, nested models)."""
+def _converter(name: str, hint: Any) -> _Converter:
+    """How to turn a plain value into what the generated field holds."""
     target = _strip_unset(hint)
     if isinstance(target, type) and issubclass(target, enum.Enum):
-        check_enum(name, value, [member.value for member in target])
-        return target(value)
+        enum_cls: Any = target
+        allowed = [member.value for member in enum_cls]
+
+        def to_enum(value: Any) -> Any:
+            check_enum(name, value, allowed)
+            return enum_cls(value)
+
+        return to_enum
     if typing.get_origin(target) is list:
         (item_type,) = typing.get_args(target)
         item_type = _strip_unset(item_type)
         if isinstance(item_type, type) and hasattr(item_type, "from_dict"):
-            return [item_type.from_dict(item) for item in value]
+            from_dict = item_type.from_dict
+            return lambda value: [from_dict(item) for item in value]
+    return _identity
+
+
+def _identity(value: Any) -> Any:
     return value

@@ -106,7 +106,8 @@ class SuccessReader:
             read_png_info(data)
         except PNGFormatError as exc:
             raise self._malformed(f"the image is not a valid PNG ({exc})") from None
-        if not data.rstrip(b"\x00").endswith(_PNG_END):
+        # IEND closes every PNG; look near the end without copying the image.
+        if data.rfind(_PNG_END, max(len(data) - 64, 0)) < 0:
             raise self._malformed("the PNG image is truncated (no IEND chunk)")
 
     def _malformed(self, message: str) -> MalformedResponseError:

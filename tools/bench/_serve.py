@@ -9,20 +9,12 @@ Protocol: one JSON line on stdout, ``{"base_url": ..., "api_key": ...}``, once
 the server accepts connections; then ``latency SECONDS`` lines on stdin set
 the server's added latency (answered by ``ok``); the server stops when stdin
 closes.
-
-``--nodelay`` (on by default from :class:`ServerProcess`) answers with
-``TCP_NODELAY``. The fake server writes the status line and headers, then the
-body, as two ``send`` calls; with Nagle's algorithm on, the tail of the body
-waits for the client's delayed ACK of the headers (40 ms on Linux) whenever
-the timing lines up, adding 40 ms to a random subset of calls of every
-variant. That is the server's artefact, not the client's cost.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socketserver
 import subprocess
 import sys
 from pathlib import Path
@@ -37,20 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 class ServerProcess:
     """``with ServerProcess() as server: server.base_url; server.set_latency(0.05)``"""
 
-    def __init__(self, *, nodelay: bool = True) -> None:
-        self.nodelay = nodelay
+    def __init__(self) -> None:
         self.base_url = ""
         self.api_key = ""
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> Self:
         self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tools.bench._serve",
-                *(["--nodelay"] if self.nodelay else []),
-            ],
+            [sys.executable, "-m", "tools.bench._serve"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -95,15 +81,9 @@ class ServerProcess:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--nodelay", action="store_true")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
 
     from stability_v1alpha.testing import FakeStabilityServer
-
-    if args.nodelay:
-        # Every handler of this process (only the fake server's) sets TCP_NODELAY.
-        socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 
     with FakeStabilityServer() as server:
         print(json.dumps({"base_url": server.base_url, "api_key": server.api_key}), flush=True)
