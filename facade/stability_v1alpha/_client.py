@@ -57,6 +57,7 @@ _ERROR_BODY_LIMIT = 64 * 1024
 _POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 _MAX_TIMEOUT = 1_000_000
+_URL_CACHE_SIZE = 64
 
 _NOT_GIVEN: Any = object()
 # The httpx client type: httpx.Client or httpx.AsyncClient.
@@ -128,6 +129,7 @@ class _ClientCore(Generic[_R, _H]):
         self._timeout = _check_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
+        self._urls: dict[str, httpx.URL] = {}
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise InvalidRequestError(
                 "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
@@ -416,6 +418,26 @@ class _ClientCore(Generic[_R, _H]):
             len(request.content),
         )
 
+    def _build(self, request: PreparedRequest) -> httpx.Request:
+        """The httpx request for one attempt.
+
+        URLs are parsed once per client: a client talks to a handful of them
+        (one per operation and engine), and parsing is a visible share of a
+        fast call.
+        """
+        url = self._urls.get(request.url)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            url = self._urls[request.url] = httpx.URL(request.url)
+        return self._http.build_request(
+            request.method,
+            url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._timeout,
+        )
+
     def _error_for_status(self, response: httpx.Response, body: bytes) -> APIStatusError:
         return status_error(
             response.status_code,
@@ -471,14 +493,7 @@ class Stability(_ClientCore[Generation, httpx.Client]):
     def _attempt(self, request: PreparedRequest) -> Generation:
         started = time.perf_counter()
         try:
-            http_request = self._http.build_request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=request.content,
-                timeout=self._timeout,
-            )
-            response = self._http.send(http_request, stream=True)
+            response = self._http.send(self._build(request), stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, request) from exc
         try:
@@ -540,14 +555,7 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
     async def _attempt(self, request: PreparedRequest) -> Generation:
         started = time.perf_counter()
         try:
-            http_request = self._http.build_request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=request.content,
-                timeout=self._timeout,
-            )
-            response = await self._http.send(http_request, stream=True)
+            response = await self._http.send(self._build(request), stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, request) from exc
         try:
