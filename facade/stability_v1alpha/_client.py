@@ -126,7 +126,7 @@ class _ClientCore(Generic[_R, _H]):
             organization=organization,
             user_agent=f"stability-v1alpha-python/{_version()}",
         )
-        self._timeout = _check_timeout(timeout)
+        self._set_timeout(_check_timeout(timeout))
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
         self._urls: dict[str, httpx.URL] = {}
@@ -155,6 +155,11 @@ class _ClientCore(Generic[_R, _H]):
     def timeout(self) -> httpx.Timeout:
         """Per-request timeout."""
         return self._timeout
+
+    def _set_timeout(self, timeout: httpx.Timeout) -> None:
+        # Also kept as httpx stores it on a request, converted once, not per call.
+        self._timeout = timeout
+        self._timeout_extension = timeout.as_dict()
 
     @property
     def max_retries(self) -> int:
@@ -188,7 +193,7 @@ class _ClientCore(Generic[_R, _H]):
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         if timeout is not _NOT_GIVEN:
-            clone._timeout = _check_timeout(timeout)
+            clone._set_timeout(_check_timeout(timeout))
         if max_retries is not _NOT_GIVEN:
             if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
                 raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
@@ -435,7 +440,7 @@ class _ClientCore(Generic[_R, _H]):
             url,
             headers=request.headers,
             content=request.content,
-            timeout=self._timeout,
+            extensions={"timeout": self._timeout_extension},
         )
 
     def _error_for_status(self, response: httpx.Response, body: bytes) -> APIStatusError:
