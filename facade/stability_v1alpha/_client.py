@@ -27,7 +27,7 @@ from ._exceptions import (
     StabilityError,
 )
 from ._requests import PreparedRequest, RequestSettings, prepare
-from ._responses import SuccessReader, status_error
+from ._responses import ERROR_BODY_LIMIT, SuccessReader, status_error
 from ._retries import RETRYABLE_STATUSES, RetryPolicy
 from ._types import Generation
 from ._validation import (
@@ -49,7 +49,6 @@ DEFAULT_ENGINE = "stable-diffusion-512-v2-1"
 # Generation takes seconds to tens of seconds; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
-_ERROR_BODY_LIMIT = 64 * 1024
 
 # Keep every pooled connection alive: with httpx's default of 20 idle
 # connections, more than 20 concurrent calls (easy with asyncio) close and
@@ -595,7 +594,7 @@ def _error_body(response: httpx.Response) -> bytes:
     body = b""
     for chunk in response.iter_bytes():
         body += chunk
-        if len(body) >= _ERROR_BODY_LIMIT:
+        if len(body) >= ERROR_BODY_LIMIT:
             break
     return body
 
@@ -604,7 +603,7 @@ async def _async_error_body(response: httpx.Response) -> bytes:
     body = b""
     async for chunk in response.aiter_bytes():
         body += chunk
-        if len(body) >= _ERROR_BODY_LIMIT:
+        if len(body) >= ERROR_BODY_LIMIT:
             break
     return body
 

@@ -25,7 +25,8 @@ __all__ = ["SuccessReader", "status_error"]
 _PNG_END = b"IEND\xaeB`\x82"
 _BASE64_KEY = re.compile(rb'"base64"\s*:\s*$')
 _BLOB_MARK = "\x00blob:"
-_ERROR_BODY_LIMIT = 64 * 1024
+# How much of an error body is read and parsed; the rest is not waited for.
+ERROR_BODY_LIMIT = 64 * 1024
 _MESSAGE_LIMIT = 300
 
 
@@ -261,7 +262,7 @@ def status_error(
     else, such as a proxy's HTML page. The API key is scrubbed from every text
     the server sent, in case it echoes it.
     """
-    fields = _error_object(body[:_ERROR_BODY_LIMIT])
+    fields = _error_object(body[:ERROR_BODY_LIMIT])
     message = _text(fields.get("message")) or _text(fields.get("detail")) or _excerpt(body, secret)
     message = message or f"HTTP {status_code} {reason}".strip()
     cls = status_error_class(status_code)
@@ -299,7 +300,7 @@ def _excerpt(body: bytes, secret: str) -> str | None:
     The key is scrubbed before the excerpt is cut: cutting first could leave
     the start of an echoed key at the end of the excerpt.
     """
-    text = body[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
+    text = body[:ERROR_BODY_LIMIT].decode("utf-8", "replace")
     text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
     text = re.sub(r"<[^>]*>", " ", text)
     text = _scrub(" ".join(text.split()), secret)

@@ -26,7 +26,7 @@ from .naming import Destination, plan_destination, refuse_existing
 from .output import Console, save_generation
 from .progress import Progress
 from .report import Failure, Job, Report, UsageError
-from .run import client_options, generation_params
+from .run import GENERATION_FLAGS, client_options, generation_params
 
 if TYPE_CHECKING:
     from .._client import AsyncStability
@@ -89,7 +89,8 @@ def _all_valid(jobs: list[Job], params: dict[str, Any], console: Console, report
     """
     from .._validation import check_params
 
-    checked = {name: params.get(name) for name in _CHECKED}
+    # Everything check_params judges: every generation flag but the engine.
+    checked = {name: params.get(name) for name in GENERATION_FLAGS if name != "engine"}
     checked["samples"] = params.get("samples", 1)
     check_params("placeholder", **checked)  # InvalidRequestError: a flag is wrong
     valid = True
@@ -104,19 +105,6 @@ def _all_valid(jobs: list[Job], params: dict[str, Any], console: Console, report
     if not valid:
         console.error("nothing was sent; fix the prompts file and run again")
     return valid
-
-
-_CHECKED = (
-    "negative_prompt",
-    "width",
-    "height",
-    "cfg_scale",
-    "steps",
-    "samples",
-    "seed",
-    "sampler",
-    "clip_guidance_preset",
-)
 
 
 async def _generate(

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from .._client import Stability
     from .._types import Generation
 
-__all__ = ["client_options", "generation_params", "run_single"]
+__all__ = ["GENERATION_FLAGS", "client_options", "generation_params", "run_single"]
 
 # Flags passed to every generating call as keyword arguments of the same name.
-_GENERATION_FLAGS = (
+GENERATION_FLAGS = (
     "negative_prompt",
     "engine",
     "width",
@@ -54,7 +54,7 @@ def client_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def generation_params(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for ``text_to_image`` and its siblings, unset flags left out."""
-    params = {name: getattr(args, name) for name in _GENERATION_FLAGS}
+    params = {name: getattr(args, name) for name in GENERATION_FLAGS}
     return {name: value for name, value in params.items() if value is not None}
 
 
