@@ -25,6 +25,10 @@ _VALID_BIT_DEPTHS = {
 }
 
 
+# Length and type of the first chunk, the IHDR fields, the chunk's CRC.
+_IHDR = struct.Struct(">I4sIIBBBBBI")
+
+
 class PNGFormatError(ValueError):
     """The bytes are not a well-formed PNG (signature or IHDR chunk)."""
 
@@ -43,33 +47,41 @@ class PNGInfo:
 def read_png_info(data: bytes | bytearray | memoryview) -> PNGInfo:
     """Return the header facts of a PNG, or raise :class:`PNGFormatError`.
 
-    Checks the signature, the IHDR chunk (position, length, CRC, field values)
-    and looks for a ``tRNS`` chunk before the first ``IDAT``: a palette or
+    Checks the signature and the IHDR chunk (see :func:`check_png_header`),
+    then looks for a ``tRNS`` chunk before the first ``IDAT``: a palette or
     colour-keyed image with ``tRNS`` has transparency too.
     """
     view = memoryview(data)
-    if len(view) < 8 or bytes(view[:8]) != PNG_SIGNATURE:
+    width, height, depth, color_type = check_png_header(view)
+    has_alpha = color_type in _ALPHA_COLOR_TYPES or _has_trns_chunk(view)
+    return PNGInfo(width, height, depth, color_type, has_alpha)
+
+
+def check_png_header(data: bytes | bytearray | memoryview) -> tuple[int, int, int, int]:
+    """Width, height, bit depth and colour type of a PNG; raises :class:`PNGFormatError`.
+
+    Checks the signature and the IHDR chunk: position, length, CRC and field
+    values. Cheaper than :func:`read_png_info`, for callers that only need to
+    know the bytes are a PNG (every image received is checked this way).
+    """
+    if data[:8] != PNG_SIGNATURE:
         raise PNGFormatError("not a PNG file (the PNG signature is missing)")
-    if len(view) < 8 + 8 + 13 + 4:
+    if len(data) < 8 + 8 + 13 + 4:
         raise PNGFormatError("PNG file is truncated before the end of its IHDR chunk")
-    length, ctype = struct.unpack(">I4s", view[8:16])
+    length, ctype, width, height, depth, color_type, compression, filter_method, interlace, crc = (
+        _IHDR.unpack_from(data, 8)
+    )
     if ctype != b"IHDR" or length != 13:
         raise PNGFormatError("PNG file does not start with a valid IHDR chunk")
-    body = bytes(view[16:29])
-    (crc,) = struct.unpack(">I", view[29:33])
-    if zlib.crc32(b"IHDR" + body) != crc:
+    if zlib.crc32(data[12:29]) != crc:
         raise PNGFormatError("PNG IHDR chunk is corrupt (CRC mismatch)")
-    width, height, depth, color_type, compression, filter_method, interlace = struct.unpack(
-        ">IIBBBBB", body
-    )
     if width == 0 or height == 0 or width > 2**31 - 1 or height > 2**31 - 1:
         raise PNGFormatError(f"PNG has an invalid size {width}x{height}")
-    if depth not in _VALID_BIT_DEPTHS.get(color_type, set()):
+    if depth not in _VALID_BIT_DEPTHS.get(color_type, ()):
         raise PNGFormatError(f"PNG has an invalid colour type / bit depth ({color_type}/{depth})")
     if compression != 0 or filter_method != 0 or interlace not in (0, 1):
         raise PNGFormatError("PNG IHDR declares an unknown compression, filter or interlace")
-    has_alpha = color_type in _ALPHA_COLOR_TYPES or _has_trns_chunk(view)
-    return PNGInfo(width, height, depth, color_type, has_alpha)
+    return width, height, depth, color_type
 
 
 def _has_trns_chunk(view: memoryview) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._exceptions import APIStatusError, MalformedResponseError, status_error_class
-from ._png import PNGFormatError, read_png_info
+from ._png import PNGFormatError, check_png_header
 from ._types import FinishReason, GeneratedImage, Generation
 
 __all__ = ["SuccessReader", "status_error"]
@@ -104,7 +104,7 @@ class SuccessReader:
 
     def _check_png(self, data: bytes) -> None:
         try:
-            read_png_info(data)
+            check_png_header(data)
         except PNGFormatError as exc:
             raise self._malformed(f"the image is not a valid PNG ({exc})") from None
         # IEND closes every PNG; look near the end without copying the image.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ._files import atomic_write
-from ._png import read_png_info
+from ._png import check_png_header
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -104,12 +104,12 @@ class GeneratedImage:
     @property
     def width(self) -> int:
         """Width in pixels, read from the PNG header."""
-        return read_png_info(self.data).width
+        return check_png_header(self.data)[0]
 
     @property
     def height(self) -> int:
         """Height in pixels, read from the PNG header."""
-        return read_png_info(self.data).height
+        return check_png_header(self.data)[1]
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the PNG to ``path`` atomically and return the path.
