@@ -13,8 +13,7 @@
   that every scenario is checked on both.
 * :data:`SCENARIOS`: the fault matrix, run by ``test_hardening_faults``.
 * :func:`leaks`, :class:`Collector`, :func:`texts_of_error`: looking for the key.
-* :func:`fake_server`: the fake with :data:`KEY`, on fast loopback (see
-  :func:`fast_loopback` for the fake-server latency it works around).
+* :func:`fake_server`: the fake with :data:`KEY`.
 """
 
 from __future__ import annotations
@@ -1019,44 +1018,11 @@ def texts_of_error(error: BaseException, *, with_locals: bool = True) -> list[st
 
 
 @contextlib.contextmanager
-def fast_loopback() -> Iterator[None]:
-    """Work around a fake-server latency: TCP_NODELAY on its connections.
-
-    The fake's handler writes the status line and headers, then the body, in
-    two sends; with Nagle's algorithm on, the body waits for the client's
-    delayed ACK (~40 ms on Linux), so every answer takes ~45 ms. Setting
-    TCP_NODELAY on the accepted sockets removes that. Tests stay correct
-    without it (only slower), so a missing hook is ignored.
-    """
-    try:
-        from stability_v1alpha.testing import _http
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    handler = getattr(_http, "_Handler", None)
-    if handler is None:  # pragma: no cover
-        yield
-        return
-    original = handler.setup
-
-    def setup(self: Any) -> None:
-        with contextlib.suppress(OSError):
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        original(self)
-
-    handler.setup = setup
-    try:
-        yield
-    finally:
-        handler.setup = original
-
-
-@contextlib.contextmanager
 def fake_server(**options: Any) -> Iterator[Any]:
-    """A running fake server that takes :data:`KEY` (and only it), on fast loopback."""
+    """A running fake server that takes :data:`KEY` (and only it)."""
     from stability_v1alpha.testing import FakeStabilityServer
 
-    with fast_loopback(), FakeStabilityServer(api_key=KEY, **options) as server:
+    with FakeStabilityServer(api_key=KEY, **options) as server:
         yield server
 
 
