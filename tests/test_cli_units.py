@@ -67,6 +67,9 @@ def test_out_rules(tmp_path: Path):
     assert batch.name_for(Job("dog", 7), 9, 1, 1) == tmp_path / "b" / "00007-dog-9.png"
     with pytest.raises(UsageError, match="give a directory"):
         plan_destination("all.png", samples=1, batch_lines=3)
+    for name in ("photo.jpg", "photo.JPEG", "frames.webp"):
+        with pytest.raises(UsageError, match="returns PNG images"):
+            plan_destination(str(tmp_path / name), samples=1, batch_lines=None)
     (tmp_path / "plain").write_text("")
     with pytest.raises(UsageError, match="not a directory"):
         plan_destination(str(tmp_path / "plain"), samples=2, batch_lines=None)

@@ -6,7 +6,8 @@
 * a batch (``--prompts-file``) always writes into a directory, created if needed;
 * several samples and a path ending in ``.png``: ``NAME-1.png``, ``NAME-2.png``...;
 * several samples and any other path: a directory, created if needed;
-* one image: the path is the file name, used as given.
+* one image: the path is the file name, used as given, unless it names
+  another image format (``photo.jpg``): the service sends PNG bytes only.
 
 Inside a directory the names are readable and stable: ``<slug>-<seed>.png``,
 ``<slug>-<seed>-<index>.png`` with several samples, and with a batch the
@@ -29,6 +30,10 @@ __all__ = ["Destination", "plan_destination", "refuse_existing", "slugify"]
 
 SLUG_MAX_LENGTH = 40
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# Names a viewer would open as another format, though the file would hold a PNG.
+_OTHER_IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif", ".heic"}
+)
 
 
 def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
@@ -105,6 +110,10 @@ def plan_destination(out: str | None, *, samples: int, batch_lines: int | None) 
     path = Path(out).expanduser()
     if path.is_dir() or out.endswith(("/", os.sep)):
         return Destination(path, True, width)
+    if path.suffix.lower() in _OTHER_IMAGE_SUFFIXES:
+        raise UsageError(
+            f"--out {out}: the service returns PNG images; give a .png name or a directory"
+        )
     several = batch_lines is not None or samples > 1
     if not several:
         return Destination(path, False, width)
