@@ -368,9 +368,10 @@ def async_batch(
     case.notes.append(
         f"'one call alone' rows: a single call with nothing else in flight takes "
         f"{alone * 1000:.1f} ms against the server's {latency * 1000:.0f} ms; every call of the "
-        f"batch pays those {(alone - latency) * 1000:.1f} ms too (the round trip, and waking "
-        f"client and server from {latency * 1000:.0f} ms of idling), so no client can reach more "
-        f"than {latency / alone:.3f} of the ideal here (the ratio column of those rows)"
+        f"batch pays those {(alone - latency) * 1000:.1f} ms too (the round trip and the work "
+        f"on both sides, slower after {latency * 1000:.0f} ms of idling), so a batch of such "
+        f"calls cannot reach more than {latency / alone:.3f} of the ideal (the ratio column "
+        "of those rows)"
     )
     case.notes.append(
         "'latency 0' rows: the same batch with no added latency, i.e. the fake server's own "
