@@ -1013,7 +1013,7 @@ def texts_of_error(error: BaseException, *, with_locals: bool = True) -> list[st
 
 
 # --------------------------------------------------------------------------------------------
-# The fake server, faster on loopback
+# The fake server
 # --------------------------------------------------------------------------------------------
 
 

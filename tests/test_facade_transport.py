@@ -133,3 +133,15 @@ def test_timeout_reaches_httpx_per_request(server: FakeStabilityServer) -> None:
         client.with_options(timeout=7.5).text_to_image("a kite")
     assert seen[0]["timeout"] == client.timeout.as_dict()
     assert seen[1]["timeout"] == httpx.Timeout(7.5).as_dict()
+
+
+def test_what_the_client_keeps_between_calls_does_not_show_the_key(
+    server: FakeStabilityServer,
+) -> None:
+    with Stability(api_key=KEY, base_url=server.base_url) as client:
+        client.text_to_image("a kite")
+        client.with_options(max_retries=0).text_to_image("a kite", samples=2)
+        kept = repr(vars(client))
+    assert "_headers" in kept  # the merged-header cache is there, and filled
+    assert KEY not in kept
+    assert KEY[-6:] not in kept

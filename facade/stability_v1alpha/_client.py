@@ -444,7 +444,12 @@ class _ClientCore(Generic[_R, _H]):
                 extensions=extensions,
             )
         # Keyed by the client's headers too: a caller may change them at any time.
-        key = (tuple(http.headers.raw), tuple(request.headers.items()))
+        # Authorization is left out: it is the same on every request of this client
+        # and its with_options() copies, and the key's repr would show it.
+        key = (
+            tuple(http.headers.raw),
+            tuple(item for item in request.headers.items() if item[0] != "Authorization"),
+        )
         headers = self._headers.get(key)
         if headers is None:
             if len(self._headers) >= _CACHE_SIZE:
