@@ -45,10 +45,19 @@ class OperationBinding:
     get_kwargs: Callable[..., dict[str, Any]]
     body_cls: type
     options_cls: type
-    accept_cls: type[enum.Enum]
+    accepts: Mapping[str, enum.Enum]
     unset: Any
     file_cls: type
     converters: Mapping[str, _Converter]
+
+    def accept(self, media_type: str) -> enum.Enum:
+        """The generated ``Accept`` member for ``media_type``."""
+        member = self.accepts.get(media_type)
+        if member is None:
+            raise InvalidRequestError(
+                "accept", media_type, "is not offered by this version of the API"
+            )
+        return member
 
     def options(self, values: Mapping[str, Any]) -> Any:
         """Build the options model from plain values; ``None`` values are left out.
@@ -91,7 +100,7 @@ def binding(operation: str) -> OperationBinding:
         get_kwargs=get_kwargs,
         body_cls=body_cls,
         options_cls=options_cls,
-        accept_cls=hints["accept"],
+        accepts={member.value: member for member in hints["accept"]},
         unset=generated_types.UNSET,
         file_cls=generated_types.File,
         converters={

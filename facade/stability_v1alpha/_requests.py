@@ -104,7 +104,7 @@ def prepare(
     kwargs = op.get_kwargs(
         engine_id=engine,
         body=body,
-        accept=op.accept_cls(accept),
+        accept=op.accept(accept),
         organization=settings.organization if settings.organization is not None else op.unset,
     )
     return _finish(kwargs, settings, accept, params)
