@@ -61,3 +61,20 @@ def test_quick_bench_reports_every_case(tmp_path: Path) -> None:
     assert {"tracemalloc peak", "RSS peak delta"} <= metrics
     (generate_row,) = by_number[6]["rows"]
     assert generate_row["extra"]["generated_unchanged"] is True
+
+
+def test_an_existing_json_file_is_kept_unless_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    out.write_text("earlier results\n", encoding="utf-8")
+    command = [sys.executable, "-m", "tools.bench", "--quick", "--cases", "6", "--json", str(out)]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert "exists; pass --overwrite" in refused.stderr
+    assert "[bench]" not in refused.stderr  # refused before measuring anything
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+
+    replaced = subprocess.run(
+        [*command, "--overwrite"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert replaced.returncode == 0, replaced.stderr[-3000:]
+    assert json.loads(out.read_text(encoding="utf-8"))["cases"][0]["case"] == 6

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stability_v1alpha._files import atomic_write
+
 from ._report import Case, render_table
 
 ALL_CASES = (1, 2, 3, 4, 5, 6)
@@ -120,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, few rounds (smoke run)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     parser.add_argument(
+        "--overwrite", action="store_true", help="replace the --json file if it exists"
+    )
+    parser.add_argument(
         "--rounds", type=int, metavar="N", help="rounds of case 1 (case 2 runs N/2)"
     )
     parser.add_argument(
@@ -137,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     if not selected or any(n not in ALL_CASES for n in selected):
         parser.error(f"--cases takes numbers among {ALL_CASES}")
 
+    if args.json is not None and args.json.exists() and not args.overwrite:
+        # Checked before the run: better than losing its results at the end.
+        parser.error(f"--json {args.json}: exists; pass --overwrite to replace it")
     settings = _settings(args)
     started = time.perf_counter()
     cases = _run(selected, settings)
@@ -163,9 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             "cases": [case.to_json() for case in cases],
             "targets_met": all(verdicts) if verdicts else None,
         }
-        args.json.write_text(
-            json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+        atomic_write(args.json, text.encode(), overwrite=args.overwrite)
     return 0
 
 
