@@ -78,3 +78,17 @@ def test_an_existing_json_file_is_kept_unless_overwrite(tmp_path: Path) -> None:
     )
     assert replaced.returncode == 0, replaced.stderr[-3000:]
     assert json.loads(out.read_text(encoding="utf-8"))["cases"][0]["case"] == 6
+
+
+def test_a_json_path_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    for where in (tmp_path, tmp_path / "missing" / "bench.json"):
+        refused = subprocess.run(
+            [sys.executable, "-m", "tools.bench", "--quick", "--cases", "6", "--json", str(where)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode == 2
+        assert "not a file in an existing directory" in refused.stderr
+        assert "[bench]" not in refused.stderr

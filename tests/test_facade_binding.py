@@ -39,4 +39,6 @@ def test_an_options_field_the_api_does_not_know_is_a_typed_error() -> None:
     op = binding("text_to_image")
     with pytest.raises(InvalidRequestError, match="not supported by this version"):
         op.options({"text_prompts": [{"text": "a kite", "weight": 1.0}], "style": "noir"})
-    assert op.options({"text_prompts": [{"text": "a kite"}], "style": None}) is not None
+    # None means "not set": nothing is sent for it, known field or not.
+    options = op.options({"text_prompts": [{"text": "a kite"}], "seed": None, "style": None})
+    assert options.to_dict() == {"text_prompts": [{"text": "a kite"}]}

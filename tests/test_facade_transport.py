@@ -38,29 +38,80 @@ def headers_seen(server: FakeStabilityServer) -> list[dict[str, str]]:
     return [{k.lower(): v for k, v in r.headers.items()} for r in server.requests]
 
 
-def test_own_pool_sends_what_build_request_would(server: FakeStabilityServer) -> None:
+PROMPT_ARGS = dict(
+    negative_prompt=None,
+    width=None,
+    height=None,
+    cfg_scale=None,
+    steps=None,
+    seed=3,
+    sampler=None,
+    clip_guidance_preset=None,
+)
+
+
+def prepared_requests(client: Stability) -> list[Any]:
+    """One request of each kind the client makes: JSON with PNG or JSON answer, multipart."""
+    engine = "stable-diffusion-512-v2-1"
+    return [
+        client._text_to_image("a kite", engine, samples=1, **PROMPT_ARGS),
+        client._text_to_image("a kite", engine, samples=2, **PROMPT_ARGS),
+        client._image_to_image(PNG, "a kite", engine, 0.4, None, samples=1, **PROMPT_ARGS),
+    ]
+
+
+@pytest.mark.parametrize(
+    "http_client",
+    [
+        None,
+        lambda: httpx.Client(headers=[("X-Trace", "a"), ("x-trace", "b"), ("ACCEPT", "text/x")]),
+        lambda: httpx.Client(base_url="http://elsewhere.invalid/api/", timeout=3.0),
+    ],
+    ids=["own pool", "duplicate headers", "base_url and timeout"],
+)
+def test_requests_are_built_as_build_request_would(http_client: Any) -> None:
+    caller = http_client() if http_client else None
+    client = Stability(api_key=KEY, base_url="http://127.0.0.1:9", http_client=caller)
+    with client:
+        for _ in range(2):  # the second round comes from the caches
+            for prepared in prepared_requests(client):
+                built = client._build(prepared)
+                expected = client._http.build_request(
+                    prepared.method,
+                    prepared.url,
+                    headers=prepared.headers,
+                    content=prepared.content,
+                    extensions={"timeout": client.timeout.as_dict()},
+                )
+                assert (built.method, built.url) == (expected.method, expected.url)
+                assert built.headers.raw == expected.headers.raw
+                assert built.extensions == expected.extensions
+                assert built.read() == expected.read()
+    if caller is not None:
+        caller.close()
+
+
+def test_uploads_reuse_the_merged_headers() -> None:
+    with Stability(api_key=KEY, base_url="http://127.0.0.1:9") as client:
+        for _ in range(3):
+            for prepared in prepared_requests(client):
+                client._build(prepared)
+        assert len(client._headers) == 3  # PNG, JSON and multipart header sets
+
+
+def test_own_pool_sends_what_the_spec_wants(server: FakeStabilityServer) -> None:
     with Stability(api_key=KEY, base_url=server.base_url) as client:
         client.text_to_image("a kite", seed=1)
-        client.text_to_image("a kite", seed=2, samples=2)  # another Accept: not the cached set
-    first, second = headers_seen(server)
-    with httpx.Client() as plain:
-        expected = plain.build_request(
-            "POST",
-            server.base_url + "/v1alpha/generation/stable-diffusion-512-v2-1/text-to-image",
-            headers={
-                "Accept": "image/png",
-                "Authorization": KEY,
-                "Content-Type": "application/json",
-            },
-            content=server.requests[0].body,
-        ).headers
-    same = ("host", "accept", "accept-encoding", "connection", "content-type", "authorization")
-    for name in same:
-        assert first[name] == expected[name], name
-    assert first["content-length"] == str(len(server.requests[0].body))
-    assert first["user-agent"].startswith("stability-v1alpha-python/")
-    assert second["accept"] == "application/json"
-    assert second["content-length"] == str(len(server.requests[1].body))
+        client.text_to_image("a kite", seed=2, samples=2)
+        client.image_to_image(PNG, "a kite", seed=3)
+    png_call, json_call, upload = headers_seen(server)
+    assert png_call["accept"] == upload["accept"] == "image/png"
+    for seen, record in zip(headers_seen(server), server.requests, strict=True):
+        assert seen["authorization"] == KEY
+        assert seen["content-length"] == str(len(record.body))
+        assert seen["user-agent"].startswith("stability-v1alpha-python/")
+    assert json_call["accept"] == "application/json"
+    assert upload["content-type"].startswith("multipart/form-data; boundary=")
     assert not any(r.validation_errors for r in server.requests)
 
 
@@ -135,13 +186,40 @@ def test_timeout_reaches_httpx_per_request(server: FakeStabilityServer) -> None:
     assert seen[1]["timeout"] == httpx.Timeout(7.5).as_dict()
 
 
-def test_what_the_client_keeps_between_calls_does_not_show_the_key(
+def test_what_the_client_keeps_between_calls_shows_no_credentials(
     server: FakeStabilityServer,
 ) -> None:
-    with Stability(api_key=KEY, base_url=server.base_url) as client:
-        client.text_to_image("a kite")
-        client.with_options(max_retries=0).text_to_image("a kite", samples=2)
-        kept = repr(vars(client))
-    assert "_headers" in kept  # the merged-header cache is there, and filled
-    assert KEY not in kept
-    assert KEY[-6:] not in kept
+    caller = httpx.Client(headers={"Proxy-Authorization": "Basic cHJveHktc2VjcmV0"})
+    for http_client in (None, caller):
+        with Stability(api_key=KEY, base_url=server.base_url, http_client=http_client) as client:
+            client.text_to_image("a kite")
+            client.with_options(max_retries=0).text_to_image("a kite", samples=2)
+            kept = repr(vars(client))
+        assert "_headers" in kept  # the merged-header cache is there
+        assert len(client._headers) == 2
+        for secret in (KEY, KEY[-6:], "cHJveHktc2VjcmV0"):
+            assert secret not in kept
+    caller.close()
+
+
+def test_async_callers_client_keeps_its_headers_cookies_and_params(
+    server: FakeStabilityServer,
+) -> None:
+    server.respond_next(200, PNG, COOKIE_ANSWER)
+
+    async def go() -> None:
+        async with (
+            httpx.AsyncClient(
+                headers={"X-Trace": "t-1"}, cookies={"pref": "dark"}, params={"tenant": "blue"}
+            ) as caller,
+            AsyncStability(api_key=KEY, base_url=server.base_url, http_client=caller) as client,
+        ):
+            await client.text_to_image("a kite")
+            await client.text_to_image("a kite")
+
+    asyncio.run(go())
+    first, second = headers_seen(server)
+    assert first["x-trace"] == second["x-trace"] == "t-1"
+    assert first["cookie"] == "pref=dark"
+    assert sorted(second["cookie"].split("; ")) == ["pref=dark", "session=s3cr3t"]
+    assert all(r.query == "tenant=blue" for r in server.requests)

@@ -445,6 +445,18 @@ def test_wrong_http_client_types() -> None:
         AsyncStability(api_key=KEY, http_client=httpx.Client())  # type: ignore[arg-type]
 
 
+def test_http_client_with_auth_is_refused() -> None:
+    """Its auth would replace the API key's Authorization header on every request."""
+    for client_type, facade_type in (
+        (httpx.Client, Stability),
+        (httpx.AsyncClient, AsyncStability),
+    ):
+        http_client = client_type(auth=("user", "password"))
+        with pytest.raises(InvalidRequestError, match="must not set auth") as info:
+            facade_type(api_key=KEY, http_client=http_client)  # type: ignore[arg-type]
+        assert "password" not in str(info.value)
+
+
 # ------------------------------------------------------------------------------------------------
 # The command line: hostile arguments give one error line and exit code 2, never a traceback
 # ------------------------------------------------------------------------------------------------

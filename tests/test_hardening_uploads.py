@@ -88,20 +88,26 @@ def test_init_and_mask_both_crafted(kind: str, fake: FakeStabilityServer) -> Non
     assert json.loads(record.parts["options"].data)["mask_source"] == "MASK_IMAGE_WHITE"
 
 
-def test_the_random_boundary_skips_a_value_found_in_the_payload(
+def test_the_boundary_is_drawn_again_when_the_payload_contains_it(
     fake: FakeStabilityServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Force the first boundary drawn to be one the image contains: the next one is used."""
+    """The process's boundary is kept until a payload contains it; that one gets another."""
     colliding = "c0ffee" * 5 + "00"
     fresh = "5afe" * 8
-    init = png_with(forged_parts(colliding.encode()))
-    drawn = iter([colliding, fresh])
+    monkeypatch.setattr(_requests, "_BOUNDARY", colliding)
+    drawn = iter([colliding, fresh])  # the first redraw collides again
     monkeypatch.setattr(_requests.secrets, "token_hex", lambda n=None: next(drawn))
+    plain = png(8, 8)
+    crafted = png_with(forged_parts(colliding.encode()))
     fake.reset()
-    call("sync", fake.base_url, "image_to_image", init, "prompt")
-    record = only_request(fake)
-    assert record.headers["Content-Type"] == f"multipart/form-data; boundary={fresh}"
-    check_parts(record, {"init_image": init}, "prompt")
+    for init in (plain, crafted, plain):
+        call("sync", fake.base_url, "image_to_image", init, "prompt")
+    records = fake.requests.snapshot()
+    boundaries = [r.headers["Content-Type"].split("boundary=", 1)[1] for r in records]
+    assert boundaries == [colliding, fresh, colliding]
+    for record, init in zip(records, (plain, crafted, plain), strict=True):
+        assert record.validation_errors == ()
+        check_parts(record, {"init_image": init}, "prompt")
 
 
 def test_prompt_text_with_framing_characters_stays_in_the_options(

@@ -60,6 +60,26 @@ _NOT_GIVEN: Any = object()
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 # What the public methods return: the result itself, or a coroutine of it.
 _R = TypeVar("_R")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(dict[_K, _V]):
+    """A small per-client memo, emptied when full.
+
+    Its repr names no entry: the merged headers it keeps include the caller's
+    client headers (credentials among them, perhaps), and ``vars(client)``
+    or a debugger's view of the client must not show them.
+    """
+
+    def keep(self, key: _K, value: _V) -> _V:
+        if len(self) >= _CACHE_SIZE:
+            self.clear()
+        self[key] = value
+        return value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {len(self)} entries>"
 
 
 def _version() -> str:
@@ -127,11 +147,18 @@ class _ClientCore(Generic[_R, _H]):
         self._set_timeout(_check_timeout(timeout))
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
-        self._urls: dict[str, httpx.URL] = {}
-        self._headers: dict[tuple[Any, ...], httpx.Headers] = {}
+        self._urls: _Memo[str, httpx.URL] = _Memo()
+        self._headers: _Memo[tuple[Any, ...], httpx.Headers] = _Memo()
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise InvalidRequestError(
                 "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
+            )
+        if http_client is not None and http_client.auth is not None:
+            # httpx would apply it after the facade sets Authorization, replacing the key.
+            raise InvalidRequestError(
+                "http_client",
+                http_client,
+                "must not set auth: the API key is sent as the Authorization header",
             )
         self._owns_http = http_client is None
         self._http: _H = http_client if http_client is not None else self._pool_type()
@@ -430,9 +457,7 @@ class _ClientCore(Generic[_R, _H]):
         """
         url = self._urls.get(request.url)
         if url is None:
-            if len(self._urls) >= _CACHE_SIZE:
-                self._urls.clear()
-            url = self._urls[request.url] = httpx.URL(request.url)
+            url = self._urls.keep(request.url, httpx.URL(request.url))
         http = self._http
         extensions = {"timeout": self._timeout_extension}
         if http.cookies or http.params:
@@ -445,18 +470,16 @@ class _ClientCore(Generic[_R, _H]):
             )
         # Keyed by the client's headers too: a caller may change them at any time.
         # Authorization is left out: it is the same on every request of this client
-        # and its with_options() copies, and the key's repr would show it.
+        # and its with_options() copies, and a local shown in a traceback would show it.
         key = (
             tuple(http.headers.raw),
             tuple(item for item in request.headers.items() if item[0] != "Authorization"),
         )
         headers = self._headers.get(key)
         if headers is None:
-            if len(self._headers) >= _CACHE_SIZE:
-                self._headers.clear()
             headers = httpx.Headers(http.headers)
             headers.update(request.headers)
-            self._headers[key] = headers
+            self._headers.keep(key, headers)
         # httpx.Request copies the headers it is given: the cached ones stay as they are.
         return httpx.Request(
             request.method, url, headers=headers, content=request.content, extensions=extensions

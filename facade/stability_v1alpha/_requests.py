@@ -29,6 +29,7 @@ ACCEPT_JSON = "application/json"
 # What json.dumps(..., separators=(",", ":"), allow_nan=False) builds on every
 # call, built once: the same bytes without an encoder per request.
 _JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_BOUNDARY = secrets.token_hex(16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,9 @@ def _encode_multipart(files: list[tuple[str, Any]]) -> tuple[bytes, str]:
     The generator fixes the boundary to ``+++``; an uploaded image containing
     ``\\r\\n--+++`` would end its part early and could smuggle in form fields
     of its own. A random boundary checked against the bytes rules that out.
+    It is drawn once per process and drawn again only for payloads that
+    contain it, so the ``Content-Type`` repeats and the client can reuse its
+    merged headers (see ``_ClientCore._build``).
     """
     import httpx
 
@@ -148,11 +152,9 @@ def _encode_multipart(files: list[tuple[str, Any]]) -> tuple[bytes, str]:
         (name, (value[0], data, *value[2:]))
         for (name, value), data in zip(files, payloads, strict=True)
     ]
-    while True:
+    boundary = _BOUNDARY
+    while any(b"--" + boundary.encode() in data for data in payloads):
         boundary = secrets.token_hex(16)
-        marker = b"--" + boundary.encode()
-        if not any(marker in data for data in payloads):
-            break
     content_type = f"multipart/form-data; boundary={boundary}"
     request = httpx.Request(
         "POST", "http://multipart.invalid/", files=parts, headers={"Content-Type": content_type}

@@ -142,9 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     if not selected or any(n not in ALL_CASES for n in selected):
         parser.error(f"--cases takes numbers among {ALL_CASES}")
 
-    if args.json is not None and args.json.exists() and not args.overwrite:
-        # Checked before the run: better than losing its results at the end.
-        parser.error(f"--json {args.json}: exists; pass --overwrite to replace it")
+    # --json is checked before the run: better than losing its results at the end.
+    if args.json is not None:
+        if args.json.is_dir() or not args.json.parent.is_dir():
+            parser.error(f"--json {args.json}: not a file in an existing directory")
+        if args.json.exists() and not args.overwrite:
+            parser.error(f"--json {args.json}: exists; pass --overwrite to replace it")
     settings = _settings(args)
     started = time.perf_counter()
     cases = _run(selected, settings)
