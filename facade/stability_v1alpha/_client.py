@@ -124,14 +124,8 @@ class _ClientCore(Generic[_R, _H]):
             scheme = ""
         if scheme not in ("http", "https"):
             raise InvalidRequestError("base_url", base_url, "must be an http:// or https:// URL")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
-        if (
-            isinstance(max_upload_bytes, bool)
-            or not isinstance(max_upload_bytes, int)
-            or (max_upload_bytes <= 0)
-        ):
-            raise InvalidRequestError("max_upload_bytes", max_upload_bytes, "must be > 0")
+        _check_max_retries(max_retries)
+        _check_max_upload_bytes(max_upload_bytes)
         if organization is not None and (
             not isinstance(organization, str) or not _is_header_text(organization)
         ):
@@ -217,17 +211,9 @@ class _ClientCore(Generic[_R, _H]):
         if timeout is not _NOT_GIVEN:
             clone._set_timeout(_check_timeout(timeout))
         if max_retries is not _NOT_GIVEN:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                raise InvalidRequestError("max_retries", max_retries, "must be an integer >= 0")
-            clone._retry = replace(self._retry, max_retries=max_retries)
+            clone._retry = replace(self._retry, max_retries=_check_max_retries(max_retries))
         if max_upload_bytes is not _NOT_GIVEN:
-            if (
-                isinstance(max_upload_bytes, bool)
-                or not isinstance(max_upload_bytes, int)
-                or max_upload_bytes <= 0
-            ):
-                raise InvalidRequestError("max_upload_bytes", max_upload_bytes, "must be > 0")
-            clone._max_upload_bytes = max_upload_bytes
+            clone._max_upload_bytes = _check_max_upload_bytes(max_upload_bytes)
         clone._owns_http = False
         return clone
 
@@ -688,6 +674,18 @@ def _check_timeout(timeout: Any) -> httpx.Timeout:
             "timeout", timeout, "must be None, an httpx.Timeout or a number of seconds (0 to 1e6)"
         )
     return httpx.Timeout(timeout)
+
+
+def _check_max_retries(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError("max_retries", value, "must be an integer >= 0")
+    return value
+
+
+def _check_max_upload_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidRequestError("max_upload_bytes", value, "must be > 0")
+    return value
 
 
 def _engine(engine: Any) -> str:
