@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         Sampler,
     )
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "DEFAULT_ENGINE",

@@ -40,6 +40,7 @@ from ._validation import (
     load_image,
     optional_number,
 )
+from ._version import __version__
 
 __all__ = ["DEFAULT_ENGINE", "DEFAULT_TIMEOUT", "AsyncStability", "Stability"]
 
@@ -80,12 +81,6 @@ class _Memo(dict[_K, _V]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {len(self)} entries>"
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 class _ClientCore(Generic[_R, _H]):
@@ -136,7 +131,7 @@ class _ClientCore(Generic[_R, _H]):
             api_key=api_key.strip(),
             base_url=base_url.rstrip("/"),
             organization=organization,
-            user_agent=f"stability-v1alpha-python/{_version()}",
+            user_agent=f"stability-v1alpha-python/{__version__}",
         )
         self._set_timeout(_check_timeout(timeout))
         self._retry = RetryPolicy(max_retries=max_retries)
