@@ -453,6 +453,12 @@ def _html_error(outcome: Outcome) -> None:
     assert "<" not in error.message  # tags stripped
 
 
+def _retry_after(outcome: Outcome, seconds: float) -> None:
+    error = outcome.error
+    assert isinstance(error, stability_v1alpha.RateLimitError)
+    assert error.retry_after is not None and abs(error.retry_after - seconds) < 5
+
+
 def _rate_limited(outcome: Outcome) -> None:
     error = outcome.error
     assert isinstance(error, stability_v1alpha.RateLimitError)
@@ -539,10 +545,12 @@ SCENARIOS: list[Scenario] = [
         delays=lambda d: d == [0.0],
     ),
     Scenario(
-        "429-retry-after-capped-at-60s",
+        "429-retry-after-beyond-the-cap-is-raised-at-once",
         arrange=lambda f: f.fail_next(429, retry_after=3600),
-        requests=2,
-        delays=lambda d: d == [60.0],
+        raises=stability_v1alpha.RateLimitError,
+        requests=1,
+        delays=lambda d: d == [],
+        check=lambda o: _retry_after(o, 3600.0),
     ),
     Scenario(
         "429-retry-after-unreadable-falls-back-to-backoff",
@@ -557,10 +565,10 @@ SCENARIOS: list[Scenario] = [
         delays=_one_retry,
     ),
     Scenario(
-        "429-retry-after-negative",
+        "429-retry-after-negative-falls-back-to-backoff",
         arrange=lambda f: f.fail_next(429, retry_after="-5"),
         requests=2,
-        delays=lambda d: d == [0.0],
+        delays=_one_retry,
     ),
     Scenario(
         "429-persistent",

@@ -11,6 +11,7 @@ import pytest
 import stability_v1alpha
 import yaml
 from stability_v1alpha import _validation
+from stability_v1alpha._parameters import RULES
 
 SPEC = yaml.safe_load((Path(__file__).parents[1] / "openapi.yaml").read_text())
 SCHEMAS = SPEC["components"]["schemas"]
@@ -107,31 +108,45 @@ def _prop(schema: str, name: str) -> dict[str, Any]:
     return props[name]
 
 
-@pytest.mark.parametrize(
-    ("schema", "field", "low", "high"),
-    [
-        ("TextToImageRequestBody", "height", _validation.SIZE_MIN, _validation.SIZE_MAX),
-        ("TextToImageRequestBody", "width", _validation.SIZE_MIN, _validation.SIZE_MAX),
-        (
-            "TextToImageRequestBody",
-            "cfg_scale",
-            _validation.CFG_SCALE_MIN,
-            _validation.CFG_SCALE_MAX,
-        ),
-        ("TextToImageRequestBody", "steps", _validation.STEPS_MIN, _validation.STEPS_MAX),
-        ("TextToImageRequestBody", "samples", _validation.SAMPLES_MIN, _validation.SAMPLES_MAX),
-        ("TextToImageRequestBody", "seed", _validation.SEED_MIN, _validation.SEED_MAX),
-        ("ImageToImageOptions", "step_schedule_start", 0, 1),
-        ("ImageToImageOptions", "step_schedule_end", 0, 1),
-    ],
-)
-def test_client_side_bounds_match_the_spec(
-    schema: str, field: str, low: float, high: float
-) -> None:
+def _bounded_rules() -> list[tuple[str, str, Any]]:
+    """Every declared parameter whose rule has bounds, with the schema that states them."""
+    schemas = {
+        "text_to_image": "TextToImageRequestBody",
+        "image_to_image": "ImageToImageOptions",
+        "masking": "MaskingOptions",
+    }
+    found = {}
+    for operation, rules in RULES.items():
+        for name, rule in rules.items():
+            if hasattr(rule, "low") and name not in found:
+                found[name] = (schemas[operation], name, rule)
+    return list(found.values())
+
+
+BOUNDED = _bounded_rules()
+
+
+def test_every_bounded_parameter_is_checked() -> None:
+    assert {name for _, name, _ in BOUNDED} >= {
+        "width",
+        "height",
+        "cfg_scale",
+        "steps",
+        "samples",
+        "seed",
+        "step_schedule_start",
+        "step_schedule_end",
+    }
+
+
+@pytest.mark.parametrize(("schema", "field", "rule"), BOUNDED, ids=[n for _, n, _ in BOUNDED])
+def test_client_side_bounds_match_the_spec(schema: str, field: str, rule: Any) -> None:
     prop = _prop(schema, field)
-    assert (prop["minimum"], prop["maximum"]) == (low, high)
+    assert (prop["minimum"], prop["maximum"]) == (rule.low, rule.high)
+    assert prop.get("multipleOf", 1) == getattr(rule, "step", 1)
 
 
-def test_size_step_and_prompt_length_match_the_spec() -> None:
-    assert _prop("TextToImageRequestBody", "width")["multipleOf"] == _validation.SIZE_STEP
+def test_prompt_length_and_pixel_budget_match_the_spec() -> None:
     assert SCHEMAS["TextPrompt"]["properties"]["text"]["maxLength"] == _validation.MAX_PROMPT_LENGTH
+    width = _prop("TextToImageRequestBody", "width")["description"]
+    assert f"must not exceed {_validation.MAX_PIXELS:,} pixels" in " ".join(width.split())

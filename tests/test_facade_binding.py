@@ -12,7 +12,7 @@ import enum
 
 import pytest
 from stability_v1alpha import InvalidRequestError
-from stability_v1alpha._generated import binding
+from stability_v1alpha._binding import binding
 
 OPERATIONS = ("text_to_image", "image_to_image", "masking")
 

@@ -1,9 +1,7 @@
 """How requests go out: the client's own connection pool and a caller's ``http_client``.
 
-The client builds its httpx requests itself (reusing parsed URLs and merged
-headers) instead of calling ``build_request`` each time; these tests pin down
-that what reaches the server is what httpx would have sent, including for a
-caller's client with headers, cookies and query parameters of its own.
+Requests are built with httpx's ``build_request``, so a caller's client adds
+its headers, cookies and query parameters as httpx always does.
 """
 
 from __future__ import annotations
@@ -38,67 +36,6 @@ def headers_seen(server: FakeStabilityServer) -> list[dict[str, str]]:
     return [{k.lower(): v for k, v in r.headers.items()} for r in server.requests]
 
 
-PROMPT_ARGS = dict(
-    negative_prompt=None,
-    width=None,
-    height=None,
-    cfg_scale=None,
-    steps=None,
-    seed=3,
-    sampler=None,
-    clip_guidance_preset=None,
-)
-
-
-def prepared_requests(client: Stability) -> list[Any]:
-    """One request of each kind the client makes: JSON with PNG or JSON answer, multipart."""
-    engine = "stable-diffusion-512-v2-1"
-    return [
-        client._text_to_image("a kite", engine, samples=1, **PROMPT_ARGS),
-        client._text_to_image("a kite", engine, samples=2, **PROMPT_ARGS),
-        client._image_to_image(PNG, "a kite", engine, 0.4, None, samples=1, **PROMPT_ARGS),
-    ]
-
-
-@pytest.mark.parametrize(
-    "http_client",
-    [
-        None,
-        lambda: httpx.Client(headers=[("X-Trace", "a"), ("x-trace", "b"), ("ACCEPT", "text/x")]),
-        lambda: httpx.Client(base_url="http://elsewhere.invalid/api/", timeout=3.0),
-    ],
-    ids=["own pool", "duplicate headers", "base_url and timeout"],
-)
-def test_requests_are_built_as_build_request_would(http_client: Any) -> None:
-    caller = http_client() if http_client else None
-    client = Stability(api_key=KEY, base_url="http://127.0.0.1:9", http_client=caller)
-    with client:
-        for _ in range(2):  # the second round comes from the caches
-            for prepared in prepared_requests(client):
-                built = client._build(prepared)
-                expected = client._http.build_request(
-                    prepared.method,
-                    prepared.url,
-                    headers=prepared.headers,
-                    content=prepared.content,
-                    extensions={"timeout": client.timeout.as_dict()},
-                )
-                assert (built.method, built.url) == (expected.method, expected.url)
-                assert built.headers.raw == expected.headers.raw
-                assert built.extensions == expected.extensions
-                assert built.read() == expected.read()
-    if caller is not None:
-        caller.close()
-
-
-def test_uploads_reuse_the_merged_headers() -> None:
-    with Stability(api_key=KEY, base_url="http://127.0.0.1:9") as client:
-        for _ in range(3):
-            for prepared in prepared_requests(client):
-                client._build(prepared)
-        assert len(client._headers) == 3  # PNG, JSON and multipart header sets
-
-
 def test_own_pool_sends_what_the_spec_wants(server: FakeStabilityServer) -> None:
     with Stability(api_key=KEY, base_url=server.base_url) as client:
         client.text_to_image("a kite", seed=1)
@@ -113,26 +50,6 @@ def test_own_pool_sends_what_the_spec_wants(server: FakeStabilityServer) -> None
     assert json_call["accept"] == "application/json"
     assert upload["content-type"].startswith("multipart/form-data; boundary=")
     assert not any(r.validation_errors for r in server.requests)
-
-
-def test_own_pool_keeps_no_cookies(server: FakeStabilityServer) -> None:
-    server.respond_next(200, PNG, COOKIE_ANSWER)
-    with Stability(api_key=KEY, base_url=server.base_url) as client:
-        client.text_to_image("a kite")
-        client.text_to_image("a kite")
-    assert [h.get("cookie") for h in headers_seen(server)] == [None, None]
-
-
-def test_async_own_pool_keeps_no_cookies(server: FakeStabilityServer) -> None:
-    server.respond_next(200, PNG, COOKIE_ANSWER)
-
-    async def go() -> None:
-        async with AsyncStability(api_key=KEY, base_url=server.base_url) as client:
-            await client.text_to_image("a kite")
-            await client.text_to_image("a kite")
-
-    asyncio.run(go())
-    assert [h.get("cookie") for h in headers_seen(server)] == [None, None]
 
 
 def test_callers_client_keeps_its_headers_cookies_and_params(server: FakeStabilityServer) -> None:
@@ -195,8 +112,6 @@ def test_what_the_client_keeps_between_calls_shows_no_credentials(
             client.text_to_image("a kite")
             client.with_options(max_retries=0).text_to_image("a kite", samples=2)
             kept = repr(vars(client))
-        assert "_headers" in kept  # the merged-header cache is there
-        assert len(client._headers) == 2
         for secret in (KEY, KEY[-6:], "cHJveHktc2VjcmV0"):
             assert secret not in kept
     caller.close()

@@ -58,26 +58,11 @@ def test_client_reprs_and_attributes_hide_the_key(kind: str) -> None:
     texts += [repr(getattr(client, name)) for name in dir(client) if not name.startswith("__")]
     for text in texts:
         assert not leaks(text), text
-    prepared = client._text_to_image("x", "stable-diffusion-512-v2-1", **_defaults())
+    prepared = client._prepare("text_to_image", "x", None, {})
     assert prepared.headers["Authorization"] == KEY  # it is sent...
     assert not leaks(repr(prepared))  # ...but never shown
     if kind == "sync":
         client.close()  # type: ignore[unused-coroutine]
-
-
-def _defaults() -> dict[str, Any]:
-    return dict.fromkeys(
-        (
-            "negative_prompt",
-            "width",
-            "height",
-            "cfg_scale",
-            "steps",
-            "seed",
-            "sampler",
-            "clip_guidance_preset",
-        )
-    ) | {"samples": 1}
 
 
 @pytest.mark.parametrize(
@@ -96,7 +81,7 @@ def test_unusable_keys_are_refused_without_echoing_them(bad_key: str) -> None:
 def test_surrounding_whitespace_of_a_key_is_dropped() -> None:
     """A key pasted with its trailing newline works (and is sent without it)."""
     client = stability_v1alpha.Stability(api_key=f"  {KEY}\n")
-    prepared = client._text_to_image("x", "stable-diffusion-512-v2-1", **_defaults())
+    prepared = client._prepare("text_to_image", "x", None, {})
     assert prepared.headers["Authorization"] == KEY
     client.close()
 

@@ -4,114 +4,36 @@
 >>> with Stability() as client:                      # key from $STABILITY_API_KEY
 ...     client.text_to_image("a lighthouse at dawn").image.save("lighthouse.png")
 
-Everything public is exported here; modules starting with ``_`` are private.
-The low-level generated package (``stability_v1alpha_api``) is an
-implementation detail: no public name here exposes its types.
-
-The public names are loaded on first use (PEP 562 module ``__getattr__``):
-``import stability_v1alpha`` and ``stability-v1alpha --help`` then cost a few
-milliseconds instead of importing httpx and the generated package up front.
-Type checkers see ordinary imports through the ``TYPE_CHECKING`` block.
+Everything public is exported here, each name once; modules starting with
+``_`` are private. The low-level generated package (``stability_v1alpha_api``)
+is an implementation detail: no public name here exposes its types, and it is
+imported only when the first request is built.
 """
 
-from __future__ import annotations
+from ._client import AsyncStability as AsyncStability
+from ._client import Stability as Stability
+from ._constants import DEFAULT_ENGINE as DEFAULT_ENGINE
+from ._constants import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from ._exceptions import APIConnectionError as APIConnectionError
+from ._exceptions import APIStatusError as APIStatusError
+from ._exceptions import APITimeoutError as APITimeoutError
+from ._exceptions import AuthenticationError as AuthenticationError
+from ._exceptions import BadRequestError as BadRequestError
+from ._exceptions import InternalServerError as InternalServerError
+from ._exceptions import InvalidRequestError as InvalidRequestError
+from ._exceptions import MalformedResponseError as MalformedResponseError
+from ._exceptions import NotFoundError as NotFoundError
+from ._exceptions import PermissionDeniedError as PermissionDeniedError
+from ._exceptions import RateLimitError as RateLimitError
+from ._exceptions import StabilityError as StabilityError
+from ._models import ClipGuidancePreset as ClipGuidancePreset
+from ._models import FinishReason as FinishReason
+from ._models import GeneratedImage as GeneratedImage
+from ._models import Generation as Generation
+from ._models import MaskSource as MaskSource
+from ._models import Prompt as Prompt
+from ._models import Sampler as Sampler
+from ._version import __version__ as __version__
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._client import DEFAULT_ENGINE, DEFAULT_TIMEOUT, AsyncStability, Stability
-    from ._exceptions import (
-        APIConnectionError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        InternalServerError,
-        InvalidRequestError,
-        MalformedResponseError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        StabilityError,
-    )
-    from ._types import (
-        ClipGuidancePreset,
-        FinishReason,
-        GeneratedImage,
-        Generation,
-        MaskSource,
-        Prompt,
-        Sampler,
-    )
-
-from ._version import __version__
-
-__all__ = [
-    "DEFAULT_ENGINE",
-    "DEFAULT_TIMEOUT",
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncStability",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClipGuidancePreset",
-    "FinishReason",
-    "GeneratedImage",
-    "Generation",
-    "InternalServerError",
-    "InvalidRequestError",
-    "MalformedResponseError",
-    "MaskSource",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "Prompt",
-    "RateLimitError",
-    "Sampler",
-    "Stability",
-    "StabilityError",
-    "__version__",
-]
-
-# The private module each public name lives in; it is imported on first access.
-_HOMES = {
-    "._client": ("DEFAULT_ENGINE", "DEFAULT_TIMEOUT", "AsyncStability", "Stability"),
-    "._exceptions": (
-        "APIConnectionError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "InternalServerError",
-        "InvalidRequestError",
-        "MalformedResponseError",
-        "NotFoundError",
-        "PermissionDeniedError",
-        "RateLimitError",
-        "StabilityError",
-    ),
-    "._types": (
-        "ClipGuidancePreset",
-        "FinishReason",
-        "GeneratedImage",
-        "Generation",
-        "MaskSource",
-        "Prompt",
-        "Sampler",
-    ),
-}
-_LAZY = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# Derived from the imports above: every public name, and only those.
+__all__ = [*sorted(name for name in dict(globals()) if not name.startswith("_")), "__version__"]

@@ -1,94 +1,59 @@
 """The clients: :class:`Stability` (blocking) and :class:`AsyncStability`.
 
-Both share everything but the transport: arguments are validated and requests
-built by one core (:class:`_ClientCore`), answers are read by
-:mod:`._responses`, and retries follow one :class:`~._retries.RetryPolicy`.
-Only the loop that sends bytes and waits differs between the twins.
+Both share one core: the settings, the public operations (validation and
+request building run the same way) and the outcome of each attempt, decided
+by :mod:`._failures`. Only the loop that sends bytes and waits differs
+between the twins.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import replace
-from functools import partial
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, Unpack
 
 import httpx
 
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    InvalidRequestError,
-    MalformedResponseError,
-    StabilityError,
-)
-from ._pool import AsyncPool, Pool
-from ._requests import PreparedRequest, RequestSettings, prepare
-from ._responses import ERROR_BODY_LIMIT, SuccessReader, status_error
-from ._retries import RETRYABLE_STATUSES, RetryPolicy
-from ._types import Generation
-from ._validation import (
+from ._constants import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_UPLOAD_BYTES,
-    ImageInput,
-    PromptInput,
-    check_mask,
-    check_params,
-    load_image,
-    optional_number,
+    DEFAULT_TIMEOUT,
 )
-from ._version import __version__
+from ._exceptions import InvalidRequestError, StabilityError
+from ._failures import (
+    Failure,
+    RetryPolicy,
+    from_httpx,
+    from_status,
+    from_unexpected,
+    timed_out,
+)
+from ._models import Generation
+from ._parameters import RULES, ImageToImageOptions, InpaintOptions, Options
+from ._requests import PreparedRequest, prepare
+from ._responses import ErrorBody, SuccessReader
+from ._settings import Settings
+from ._transport import Deadline, async_pool, sync_pool
+from ._types import ImageInput, PromptInput, TimeoutInput
+from ._validation import check_call
 
-__all__ = ["DEFAULT_ENGINE", "DEFAULT_TIMEOUT", "AsyncStability", "Stability"]
+__all__ = ["AsyncStability", "Stability"]
 
 log = logging.getLogger("stability_v1alpha")
 
-DEFAULT_BASE_URL = "https://api.stability.ai"
-DEFAULT_ENGINE = "stable-diffusion-512-v2-1"
-# Generation takes seconds to tens of seconds; connecting should not.
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-DEFAULT_MAX_RETRIES = 2
-
-_MAX_TIMEOUT = 1_000_000
-# Entries in each per-client cache of parsed URLs and merged headers.
-_CACHE_SIZE = 64
-
-_NOT_GIVEN: Any = object()
 # The httpx client type: httpx.Client or httpx.AsyncClient.
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 # What the public methods return: the result itself, or a coroutine of it.
 _R = TypeVar("_R")
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Memo(dict[_K, _V]):
-    """A small per-client memo, emptied when full.
-
-    Its repr names no entry: the merged headers it keeps include the caller's
-    client headers (credentials among them, perhaps), and ``vars(client)``
-    or a debugger's view of the client must not show them.
-    """
-
-    def keep(self, key: _K, value: _V) -> _V:
-        if len(self) >= _CACHE_SIZE:
-            self.clear()
-        self[key] = value
-        return value
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {len(self)} entries>"
+_NOT_GIVEN: Any = object()
 
 
 class _ClientCore(Generic[_R, _H]):
-    """Configuration, validation and request building shared by both clients."""
+    """Settings, operations and attempt outcomes shared by both clients."""
 
     _http_type: type[_H]
-    # The pool made when no http_client is given: a subclass of _http_type.
-    _pool_type: type[_H]
     _owns_http: bool
 
     def __init__(
@@ -97,47 +62,25 @@ class _ClientCore(Generic[_R, _H]):
         *,
         organization: str | None = None,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: TimeoutInput = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: _H | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_requests_per_second: float | None = None,
     ) -> None:
-        api_key = api_key if api_key is not None else os.environ.get("STABILITY_API_KEY")
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise StabilityError(
-                "No API key: pass api_key=... or set the STABILITY_API_KEY environment variable"
-            )
-        if not _is_header_text(api_key.strip()):
-            # Never echo the key, not even in part (the value is "<hidden>").
-            raise InvalidRequestError(
-                "api_key", "<hidden>", "must be printable ASCII (no line breaks or control chars)"
-            )
-        base_url = base_url or os.environ.get("STABILITY_BASE_URL") or DEFAULT_BASE_URL
-        try:
-            scheme = httpx.URL(base_url).scheme
-        except httpx.InvalidURL:
-            scheme = ""
-        if scheme not in ("http", "https"):
-            raise InvalidRequestError("base_url", base_url, "must be an http:// or https:// URL")
-        _check_max_retries(max_retries)
-        _check_max_upload_bytes(max_upload_bytes)
-        if organization is not None and (
-            not isinstance(organization, str) or not _is_header_text(organization)
-        ):
-            raise InvalidRequestError(
-                "organization", organization, "must be a one-line printable ASCII string"
-            )
-        self._settings = RequestSettings(
-            api_key=api_key.strip(),
-            base_url=base_url.rstrip("/"),
+        self._settings = Settings.build(
+            api_key=api_key,
             organization=organization,
-            user_agent=f"stability-v1alpha-python/{__version__}",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_upload_bytes=max_upload_bytes,
+            max_response_bytes=max_response_bytes,
+            max_requests_per_second=max_requests_per_second,
         )
-        self._set_timeout(_check_timeout(timeout))
-        self._retry = RetryPolicy(max_retries=max_retries)
-        self._max_upload_bytes = max_upload_bytes
-        self._urls: _Memo[str, httpx.URL] = _Memo()
-        self._headers: _Memo[tuple[Any, ...], httpx.Headers] = _Memo()
+        self._requests = self._settings.for_requests()
+        self._retry = RetryPolicy(max_retries=self._settings.max_retries)
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise InvalidRequestError(
                 "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
@@ -150,7 +93,10 @@ class _ClientCore(Generic[_R, _H]):
                 "must not set auth: the API key is sent as the Authorization header",
             )
         self._owns_http = http_client is None
-        self._http: _H = http_client if http_client is not None else self._pool_type()
+        self._http: _H = http_client if http_client is not None else self._new_pool()
+
+    def _new_pool(self) -> _H:
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
@@ -164,26 +110,26 @@ class _ClientCore(Generic[_R, _H]):
 
     @property
     def timeout(self) -> httpx.Timeout:
-        """Per-request timeout."""
-        return self._timeout
-
-    def _set_timeout(self, timeout: httpx.Timeout) -> None:
-        # Also kept as httpx stores it on a request, converted once, not per call.
-        self._timeout = timeout
-        self._timeout_extension = timeout.as_dict()
+        """Per-phase limits; the largest is also the limit of one whole attempt."""
+        return self._settings.timeout
 
     @property
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
-        return self._retry.max_retries
+        return self._settings.max_retries
 
     @property
     def max_upload_bytes(self) -> int:
         """The largest image accepted for upload, in bytes."""
-        return self._max_upload_bytes
+        return self._settings.max_upload_bytes
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The largest success body read (decoded), in bytes."""
+        return self._settings.max_response_bytes
 
     def __repr__(self) -> str:
-        if "_retry" not in self.__dict__:  # a constructor that raised (tracebacks show locals)
+        if "_settings" not in self.__dict__:  # a constructor that raised (tracebacks show locals)
             return f"<{type(self).__name__} (not initialised)>"
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, "
@@ -193,173 +139,49 @@ class _ClientCore(Generic[_R, _H]):
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        timeout: TimeoutInput = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         max_upload_bytes: int = _NOT_GIVEN,
+        max_response_bytes: int = _NOT_GIVEN,
     ) -> Self:
         """A copy with other settings that shares this client's connections.
 
-        Closing the copy leaves the shared connection pool open.
+        The copy is built by the constructor, so it checks the new values the
+        same way. Closing the copy leaves the shared connection pool open.
         """
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        if timeout is not _NOT_GIVEN:
-            clone._set_timeout(_check_timeout(timeout))
-        if max_retries is not _NOT_GIVEN:
-            clone._retry = replace(self._retry, max_retries=_check_max_retries(max_retries))
-        if max_upload_bytes is not _NOT_GIVEN:
-            clone._max_upload_bytes = _check_max_upload_bytes(max_upload_bytes)
-        clone._owns_http = False
-        return clone
-
-    # -- request building, shared by both clients --------------------------
-
-    def _text_to_image(self, prompt: Any, engine: Any, **params: Any) -> PreparedRequest:
-        return prepare(
-            "text_to_image", self._settings, _engine(engine), check_params(prompt, **params)
-        )
-
-    def _image_to_image(
-        self, init_image: Any, prompt: Any, engine: Any, start: Any, end: Any, **params: Any
-    ) -> PreparedRequest:
-        checked = check_params(prompt, **params)
-        extra = {
-            "step_schedule_start": optional_number("step_schedule_start", start, 0.0, 1.0),
-            "step_schedule_end": optional_number("step_schedule_end", end, 0.0, 1.0),
+        changes = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "max_upload_bytes": max_upload_bytes,
+            "max_response_bytes": max_response_bytes,
         }
-        init = load_image("init_image", init_image, max_bytes=self._max_upload_bytes)
-        return prepare(
-            "image_to_image", self._settings, _engine(engine), checked, init=init, extra=extra
-        )
-
-    def _inpaint(
-        self,
-        init_image: Any,
-        prompt: Any,
-        engine: Any,
-        mask_image: Any,
-        mask_source: Any,
-        **params: Any,
-    ) -> PreparedRequest:
-        checked = check_params(prompt, **params)
-        init = load_image("init_image", init_image, max_bytes=self._max_upload_bytes)
-        mask = (
-            None
-            if mask_image is None
-            else load_image("mask_image", mask_image, max_bytes=self._max_upload_bytes)
-        )
-        source = check_mask(mask_source, init, mask)
-        return prepare(
-            "masking",
-            self._settings,
-            _engine(engine),
-            checked,
-            init=init,
-            mask=mask,
-            extra={"mask_source": source},
-        )
+        arguments = self._settings.arguments()
+        arguments.update({k: v for k, v in changes.items() if v is not _NOT_GIVEN})
+        return type(self)(**arguments, http_client=self._http)
 
     # -- the public operations, defined once for both clients ---------------
 
-    def text_to_image(
-        self,
-        prompt: PromptInput,
-        *,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
-    ) -> _R:
+    def text_to_image(self, prompt: PromptInput, **options: Unpack[Options]) -> _R:
         """Generate images from text (``POST .../text-to-image``).
 
-        ``None`` leaves a setting to the service; nothing is sent for it.
-
         ``prompt`` is a string, a :class:`Prompt`, a ``(text, weight)`` pair or
-        a list of them; ``negative_prompt`` is added with weight -1.
+        a list of them. The keyword arguments (``None`` leaves a setting to the
+        service) are listed, with their bounds, in the README.
         """
-        return self._run(
-            partial(
-                self._text_to_image,
-                prompt,
-                engine,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
+        return self._run(lambda: self._prepare("text_to_image", prompt, None, options))
 
     def image_to_image(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        step_schedule_start: float | None = None,
-        step_schedule_end: float | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
+        self, init_image: ImageInput, prompt: PromptInput, **options: Unpack[ImageToImageOptions]
     ) -> _R:
         """Generate images starting from ``init_image`` (a PNG path, bytes, file or PIL image).
 
         ``step_schedule_start`` (0..1) sets how much of the init image is kept:
         0 returns it unchanged, 1 ignores it.
         """
-        return self._run(
-            partial(
-                self._image_to_image,
-                init_image,
-                prompt,
-                engine,
-                step_schedule_start,
-                step_schedule_end,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
-        )
+        return self._run(lambda: self._prepare("image_to_image", prompt, init_image, options))
 
     def inpaint(
-        self,
-        init_image: ImageInput,
-        prompt: PromptInput,
-        *,
-        mask_image: ImageInput | None = None,
-        mask_source: str | None = None,
-        negative_prompt: str | None = None,
-        engine: str = DEFAULT_ENGINE,
-        width: int | None = None,
-        height: int | None = None,
-        cfg_scale: float | None = None,
-        steps: int | None = None,
-        samples: int = 1,
-        seed: int | None = None,
-        sampler: str | None = None,
-        clip_guidance_preset: str | None = None,
+        self, init_image: ImageInput, prompt: PromptInput, **options: Unpack[InpaintOptions]
     ) -> _R:
         """Regenerate the masked pixels of ``init_image`` (the masking endpoint).
 
@@ -367,25 +189,22 @@ class _ClientCore(Generic[_R, _H]):
         is given (its white pixels are regenerated) and to
         ``INIT_IMAGE_ALPHA`` otherwise (transparent pixels are regenerated).
         """
-        return self._run(
-            partial(
-                self._inpaint,
-                init_image,
-                prompt,
-                engine,
-                mask_image,
-                mask_source,
-                negative_prompt=negative_prompt,
-                width=width,
-                height=height,
-                cfg_scale=cfg_scale,
-                steps=steps,
-                samples=samples,
-                seed=seed,
-                sampler=sampler,
-                clip_guidance_preset=clip_guidance_preset,
-            )
+        return self._run(lambda: self._prepare("masking", prompt, init_image, options))
+
+    def _prepare(
+        self, operation: str, prompt: Any, init_image: Any, options: Mapping[str, Any]
+    ) -> PreparedRequest:
+        """Check a call's arguments and build its request (nothing is sent)."""
+        rules = RULES[operation]
+        text, checked = check_call(
+            operation,
+            rules,
+            prompt,
+            init_image,
+            options,
+            max_upload_bytes=self._settings.max_upload_bytes,
         )
+        return prepare(operation, self._requests, text, checked, rules)
 
     def _run(self, prepare: Callable[[], PreparedRequest]) -> _R:
         """Validate and build (``prepare``), send with retries, read the answer.
@@ -395,83 +214,61 @@ class _ClientCore(Generic[_R, _H]):
         """
         raise NotImplementedError
 
-    # -- outcome handling, shared by both transports -----------------------
+    # -- one attempt's outcome, shared by both transports -------------------
 
-    def _retry_delay(
-        self, request: PreparedRequest, attempt: int, error: StabilityError
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up."""
-        if attempt > self._retry.max_retries or not _retryable(error):
-            return None
-        headers = error.headers if isinstance(error, APIStatusError) else {}
-        delay = self._retry.backoff(attempt, headers.get("retry-after"))
+    def _next_delay(self, request: PreparedRequest, attempt: int, failure: Failure) -> float:
+        """Seconds to wait before the next attempt; raises the error when there is none."""
+        delay = self._retry.delay(attempt, failure, self._settings.attempt_timeout)
+        if delay is None:
+            log.debug("%s failed: %s", request.describe(), _describe(failure.error))
+            raise failure.error
         log.debug(
             "%s attempt %d failed (%s); retrying in %.2fs",
             request.describe(),
             attempt,
-            _describe_error(error),
+            _describe(failure.error),
             delay,
         )
         return delay
 
-    def _log_attempt(self, request: PreparedRequest, attempt: int) -> None:
-        if not log.isEnabledFor(logging.DEBUG):
-            return  # the arguments (a redacted copy of the headers) are not free
-        log.debug(
-            "%s attempt %d/%d headers=%s bytes=%d",
-            request.describe(),
-            attempt,
-            self._retry.max_retries + 1,
-            _redacted(request.headers),
-            len(request.content),
-        )
-
-    def _build(self, request: PreparedRequest) -> httpx.Request:
-        """The httpx request for one attempt, as ``build_request`` would make it.
-
-        A client talks to a handful of URLs (one per operation and engine) and
-        sends a handful of header sets, so both are worked out once per client
-        and reused: parsing a URL and merging headers into the client's own
-        are most of what ``build_request`` costs, a visible share of a fast
-        call. Client-wide cookies or query parameters (possible on a caller's
-        ``http_client``) take httpx's own path.
-        """
-        url = self._urls.get(request.url)
-        if url is None:
-            url = self._urls.keep(request.url, httpx.URL(request.url))
-        http = self._http
-        extensions = {"timeout": self._timeout_extension}
-        if http.cookies or http.params:
-            return http.build_request(
-                request.method,
-                url,
-                headers=request.headers,
-                content=request.content,
-                extensions=extensions,
+    def _httpx_request(self, request: PreparedRequest, attempt: int) -> httpx.Request:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s attempt %d/%d headers=%s bytes=%d",
+                request.describe(),
+                attempt,
+                self._settings.max_retries + 1,
+                _redacted(request.headers),
+                len(request.content),
             )
-        # Keyed by the client's headers too: a caller may change them at any time.
-        # Authorization is left out: it is the same on every request of this client
-        # and its with_options() copies, and a local shown in a traceback would show it.
-        key = (
-            tuple(http.headers.raw),
-            tuple(item for item in request.headers.items() if item[0] != "Authorization"),
-        )
-        headers = self._headers.get(key)
-        if headers is None:
-            headers = httpx.Headers(http.headers)
-            headers.update(request.headers)
-            self._headers.keep(key, headers)
-        # httpx.Request copies the headers it is given: the cached ones stay as they are.
-        return httpx.Request(
-            request.method, url, headers=headers, content=request.content, extensions=extensions
+        return self._http.build_request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._settings.timeout,
         )
 
-    def _error_for_status(self, response: httpx.Response, body: bytes) -> APIStatusError:
-        return status_error(
+    def _reader(self, request: PreparedRequest, response: httpx.Response) -> SuccessReader:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s -> %d %s", request.describe(), response.status_code, response.reason_phrase
+            )
+        return SuccessReader(
+            response.status_code,
+            response.headers,
+            accept=request.accept,
+            samples=request.samples,
+            requested_seed=request.requested_seed,
+            limit=self._settings.max_response_bytes,
+        )
+
+    def _status_failure(self, response: httpx.Response, body: ErrorBody) -> Failure:
+        return from_status(
             response.status_code,
             response.reason_phrase,
             response.headers,
-            body,
+            body.bytes(),
             self._settings.api_key,
         )
 
@@ -487,7 +284,9 @@ class Stability(_ClientCore[Generation, httpx.Client]):
     """
 
     _http_type = httpx.Client
-    _pool_type = Pool
+
+    def _new_pool(self) -> httpx.Client:
+        return sync_pool()
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in by the caller)."""
@@ -501,42 +300,43 @@ class Stability(_ClientCore[Generation, httpx.Client]):
         self.close()
 
     def _run(self, prepare: Callable[[], PreparedRequest]) -> Generation:
-        return self._send(prepare())
-
-    def _send(self, request: PreparedRequest) -> Generation:
+        request = prepare()
         attempt = 0
         while True:
             attempt += 1
-            self._log_attempt(request, attempt)
-            try:
-                return self._attempt(request)
-            except StabilityError as error:
-                delay = self._retry_delay(request, attempt, error)
-                if delay is None:
-                    log.debug("%s failed: %s", request.describe(), _describe_error(error))
-                    if isinstance(error, _TruncatedBody):
-                        raise error.public() from error.__cause__
-                    raise
-            _sleep(delay)
+            outcome = self._attempt(request, attempt)
+            if isinstance(outcome, Generation):
+                return outcome
+            _sleep(self._next_delay(request, attempt, outcome))
 
-    def _attempt(self, request: PreparedRequest) -> Generation:
-        started = time.perf_counter()
-        try:
-            response = self._http.send(self._build(request), stream=True)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, request) from exc
-        try:
-            _log_response(request, response, started)
-            if not 200 <= response.status_code < 300:
-                raise self._error_for_status(response, _error_body(response))
-            reader = _success_reader(request, response)
-            for chunk in response.iter_bytes():
-                reader.feed(chunk)
-            return reader.finish()
-        except httpx.HTTPError as exc:
-            raise _body_error(exc, request, response.status_code) from exc
-        finally:
-            response.close()
+    def _attempt(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
+        deadline = Deadline(self._settings.attempt_timeout)
+        with deadline.enforced():
+            try:
+                response = self._http.send(self._httpx_request(request, attempt), stream=True)
+            except httpx.HTTPError as exc:
+                return from_httpx(exc, request.describe())
+            try:
+                if not response.is_success:
+                    body = ErrorBody(response.headers)
+                    for chunk in response.iter_raw():
+                        if body.feed(chunk) or deadline.passed():
+                            break
+                    return self._status_failure(response, body)
+                reader = self._reader(request, response)
+                for chunk in response.iter_raw():
+                    if deadline.passed():
+                        return timed_out(request.describe())
+                    reader.feed(chunk)
+                return reader.finish()
+            except httpx.HTTPError as exc:
+                return from_httpx(exc, request.describe(), status=response.status_code)
+            except StabilityError as error:
+                return Failure.of(error)
+            except Exception as exc:  # the last guard: never a raw exception from a body
+                return from_unexpected(exc, response.status_code)
+            finally:
+                response.close()
 
 
 class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncClient]):
@@ -549,7 +349,9 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
     """
 
     _http_type = httpx.AsyncClient
-    _pool_type = AsyncPool
+
+    def _new_pool(self) -> httpx.AsyncClient:
+        return async_pool()
 
     async def close(self) -> None:
         """Close the connection pool (unless it was passed in by the caller)."""
@@ -570,68 +372,44 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
         attempt = 0
         while True:
             attempt += 1
-            self._log_attempt(request, attempt)
-            try:
-                return await self._attempt(request)
-            except StabilityError as error:
-                delay = self._retry_delay(request, attempt, error)
-                if delay is None:
-                    log.debug("%s failed: %s", request.describe(), _describe_error(error))
-                    if isinstance(error, _TruncatedBody):
-                        raise error.public() from error.__cause__
-                    raise
-            await _async_sleep(delay)
+            outcome = await self._attempt(request, attempt)
+            if isinstance(outcome, Generation):
+                return outcome
+            await _async_sleep(self._next_delay(request, attempt, outcome))
 
-    async def _attempt(self, request: PreparedRequest) -> Generation:
-        started = time.perf_counter()
+    async def _attempt(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
+        import asyncio
+
         try:
-            response = await self._http.send(self._build(request), stream=True)
+            async with asyncio.timeout(self._settings.attempt_timeout):
+                return await self._exchange(request, attempt)
+        except TimeoutError:
+            return timed_out(request.describe())
+
+    async def _exchange(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
+        try:
+            response = await self._http.send(self._httpx_request(request, attempt), stream=True)
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, request) from exc
+            return from_httpx(exc, request.describe())
         try:
-            _log_response(request, response, started)
-            if not 200 <= response.status_code < 300:
-                raise self._error_for_status(response, await _async_error_body(response))
-            reader = _success_reader(request, response)
-            async for chunk in response.aiter_bytes():
+            if not response.is_success:
+                body = ErrorBody(response.headers)
+                async for chunk in response.aiter_raw():
+                    if body.feed(chunk):
+                        break
+                return self._status_failure(response, body)
+            reader = self._reader(request, response)
+            async for chunk in response.aiter_raw():
                 reader.feed(chunk)
             return reader.finish()
         except httpx.HTTPError as exc:
-            raise _body_error(exc, request, response.status_code) from exc
+            return from_httpx(exc, request.describe(), status=response.status_code)
+        except StabilityError as error:
+            return Failure.of(error)
+        except Exception as exc:  # the last guard: never a raw exception from a body
+            return from_unexpected(exc, response.status_code)
         finally:
             await response.aclose()
-
-
-def _success_reader(request: PreparedRequest, response: httpx.Response) -> SuccessReader:
-    """A reader that checks the answer against what ``request`` asked for."""
-    return SuccessReader(
-        response.status_code,
-        response.headers,
-        accept=request.accept,
-        samples=request.samples,
-        requested_seed=request.requested_seed,
-    )
-
-
-# The start of an error body, read in a frame of its own: the raw bytes (which
-# may echo the API key) are then no local of the frame an error is raised in,
-# so a traceback that shows locals does not show them.
-def _error_body(response: httpx.Response) -> bytes:
-    body = b""
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) >= ERROR_BODY_LIMIT:
-            break
-    return body
-
-
-async def _async_error_body(response: httpx.Response) -> bytes:
-    body = b""
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) >= ERROR_BODY_LIMIT:
-            break
-    return body
 
 
 # Indirection points for tests that must not really wait.
@@ -647,111 +425,7 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def _is_header_text(value: str) -> bool:
-    """True for text httpx can send as a header value unchanged (printable ASCII)."""
-    return value.isascii() and value.isprintable()
-
-
-def _check_timeout(timeout: Any) -> httpx.Timeout:
-    """``None`` (wait forever), 0 to 1,000,000 seconds, or an ``httpx.Timeout``.
-
-    The bound keeps NaN, infinities and values the OS timers overflow on
-    (1e12 s fails deep inside the socket layer) from reaching httpx.
-    """
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 0 <= timeout <= _MAX_TIMEOUT
-    ):
-        raise InvalidRequestError(
-            "timeout", timeout, "must be None, an httpx.Timeout or a number of seconds (0 to 1e6)"
-        )
-    return httpx.Timeout(timeout)
-
-
-def _check_max_retries(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError("max_retries", value, "must be an integer >= 0")
-    return value
-
-
-def _check_max_upload_bytes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidRequestError("max_upload_bytes", value, "must be > 0")
-    return value
-
-
-def _engine(engine: Any) -> str:
-    if not isinstance(engine, str) or not engine.strip():
-        raise InvalidRequestError("engine", engine, "must be a non-empty engine id string")
-    return engine
-
-
-def _retryable(error: StabilityError) -> bool:
-    if isinstance(error, APIConnectionError):
-        return True
-    if isinstance(error, _TruncatedBody):
-        return True
-    if isinstance(error, APIStatusError):
-        return error.status_code in RETRYABLE_STATUSES or error.temporary is True
-    return False
-
-
-class _TruncatedBody(MalformedResponseError):
-    """A success body that ended before its declared length (worth a retry).
-
-    Private: once retries are exhausted it is raised as a plain
-    :class:`MalformedResponseError` (see :meth:`public`), so that no private
-    class name reaches callers, their logs or the CLI's reports.
-    """
-
-    def public(self) -> MalformedResponseError:
-        return MalformedResponseError(str(self), status_code=self.status_code)
-
-
-def _transport_error(exc: httpx.HTTPError, request: PreparedRequest) -> StabilityError:
-    """Map an httpx failure before any answer to our exception types."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{request.describe()} timed out ({type(exc).__name__})")
-    return APIConnectionError(f"{request.describe()} failed: {_reason(exc)}")
-
-
-def _body_error(exc: httpx.HTTPError, request: PreparedRequest, status: int) -> StabilityError:
-    """Map an httpx failure while reading the body."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{request.describe()} timed out while reading the response")
-    if isinstance(exc, httpx.RemoteProtocolError) and 200 <= status < 300:
-        return _TruncatedBody(
-            f"the response to {request.describe()} ended early ({_reason(exc)})", status_code=status
-        )
-    if isinstance(exc, httpx.DecodingError):
-        return MalformedResponseError(
-            f"the response body could not be decoded ({_reason(exc)})", status_code=status
-        )
-    return APIConnectionError(
-        f"{request.describe()} failed while reading the response: {_reason(exc)}"
-    )
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
-
-
-def _log_response(request: PreparedRequest, response: httpx.Response, started: float) -> None:
-    if not log.isEnabledFor(logging.DEBUG):
-        return
-    log.debug(
-        "%s -> %d %s in %.0f ms",
-        request.describe(),
-        response.status_code,
-        response.reason_phrase,
-        (time.perf_counter() - started) * 1000,
-    )
-
-
-def _describe_error(error: StabilityError) -> str:
+def _describe(error: StabilityError) -> str:
     return f"{type(error).__name__}: {error}"
 
 

@@ -1,16 +1,27 @@
-"""The exceptions the client raises, one class per way a call can fail.
+"""The exceptions the client raises, one class per way a call can fail::
 
-Callers branch on the class, never on message text: validation problems are
-:class:`InvalidRequestError` (raised before anything is sent), transport
-problems are :class:`APIConnectionError`, answers with an error status are
-:class:`APIStatusError` subclasses keyed by status, and a success response
-that cannot be read is :class:`MalformedResponseError`.
+    StabilityError                  no API key, or any failure below
+    ├── InvalidRequestError         bad arguments; nothing was sent (also a ValueError)
+    ├── APIConnectionError          no answer: refused, reset, DNS, TLS, broken body
+    │   └── APITimeoutError         the attempt ran past its timeout
+    ├── MalformedResponseError      a success answer that is not images, or too large
+    └── APIStatusError              an error status, keyed by status:
+        ├── BadRequestError         400
+        ├── AuthenticationError     401
+        ├── PermissionDeniedError   403
+        ├── NotFoundError           404
+        ├── RateLimitError          429
+        └── InternalServerError     5xx
+
+Callers branch on the class, never on message text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from ._headers import parse_retry_after
 
 __all__ = [
     "APIConnectionError",
@@ -59,8 +70,9 @@ class APITimeoutError(APIConnectionError):
 class MalformedResponseError(StabilityError):
     """A success response that cannot be read as images.
 
-    Raised for invalid JSON, invalid base64, an unexpected content type, a body
-    that ends early, or bytes that are not a PNG.
+    Raised for invalid JSON, invalid base64, an unexpected content type or
+    encoding, a body that ends early or exceeds ``max_response_bytes``, or
+    bytes that are not a PNG.
     """
 
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
@@ -74,6 +86,7 @@ class APIStatusError(StabilityError):
     The attributes mirror the service's error object (``name``, ``error_id``,
     ``message``, ``temporary``, ``timeout``, ``fault``); they are ``None`` when
     the body was not such an object (an HTML page from a proxy, say).
+    ``retry_after`` is the wait the server asked for (``Retry-After``), if any.
     """
 
     def __init__(
@@ -100,6 +113,11 @@ class APIStatusError(StabilityError):
         suffix = f" (error id {error_id})" if error_id else ""
         super().__init__(f"{label}: {message}{suffix}")
 
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait, from ``Retry-After``, if readable."""
+        return parse_retry_after(self.headers.get("retry-after"))
+
 
 class BadRequestError(APIStatusError):
     """400: the service rejected the request (see ``message`` for the reason)."""
@@ -119,13 +137,6 @@ class NotFoundError(APIStatusError):
 
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the wait the server asked for."""
-
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked to wait, from ``Retry-After``, if readable."""
-        from ._retries import parse_retry_after
-
-        return parse_retry_after(self.headers.get("retry-after"))
 
 
 class InternalServerError(APIStatusError):

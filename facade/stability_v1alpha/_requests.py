@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
+from ._binding import binding
 from ._exceptions import InvalidRequestError
-from ._generated import binding
-from ._validation import Params, Upload
+from ._models import Prompt
+from ._validation import Rule, Upload
 
 __all__ = ["PreparedRequest", "RequestSettings", "prepare"]
 
@@ -69,54 +70,62 @@ class PreparedRequest:
 def prepare(
     operation: str,
     settings: RequestSettings,
-    engine: str,
-    params: Params,
-    *,
-    init: Upload | None = None,
-    mask: Upload | None = None,
-    extra: Mapping[str, Any] | None = None,
+    prompts: tuple[Prompt, ...],
+    checked: Mapping[str, Any],
+    rules: Mapping[str, Rule],
 ) -> PreparedRequest:
-    """Build the request for ``operation`` (text_to_image, image_to_image, masking)."""
+    """Build the request for ``operation`` (text_to_image, image_to_image, masking).
+
+    ``checked`` holds every parameter after its rule (see ``_parameters``);
+    each goes where its rule places it: the options model, the URL path or a
+    file part. ``None`` values are left out.
+    """
     op = binding(operation)
-    accept = ACCEPT_PNG if params.samples == 1 else ACCEPT_JSON
+    samples = checked["samples"]
+    # The API answers several samples only as JSON; one is cheaper as raw PNG.
+    accept = ACCEPT_PNG if samples == 1 else ACCEPT_JSON
     values: dict[str, Any] = {
-        "text_prompts": [{"text": p.text, "weight": p.weight} for p in params.prompts],
-        "samples": params.samples,
-        "width": params.width,
-        "height": params.height,
-        "cfg_scale": params.cfg_scale,
-        "steps": params.steps,
-        "seed": params.seed,
-        "sampler": params.sampler,
-        "clip_guidance_preset": params.clip_guidance_preset,
-        **(extra or {}),
+        "text_prompts": [{"text": p.text, "weight": p.weight} for p in prompts],
     }
+    files: dict[str, Any] = {}
+    path: dict[str, Any] = {}
+    for name, value in checked.items():
+        placement = rules[name].placement if name in rules else "file"
+        if placement == "option":
+            values[name] = value
+        elif placement == "path":
+            path[name] = value
+        elif placement == "file" and isinstance(value, Upload):
+            files[name] = op.file_cls(BytesIO(value.data), f"{name}.png", ACCEPT_PNG)
     options = op.options(values)
-    if op.body_cls is op.options_cls:
-        body = options
-    else:
-        uploads = {"init_image": init, "mask_image": mask}
-        files = {
-            name: op.file_cls(BytesIO(upload.data), f"{name}.png", ACCEPT_PNG)
-            for name, upload in uploads.items()
-            if upload is not None
-        }
-        body = op.body_cls(options=options, **files)
+    body = (
+        options
+        if op.body_cls is op.options_cls
+        else op.build(op.body_cls, {"options": options, **files})
+    )
+    (engine,) = path.values()
     kwargs = op.get_kwargs(
         engine_id=engine,
         body=body,
         accept=op.accept(accept),
         organization=settings.organization if settings.organization is not None else op.unset,
     )
-    return _finish(kwargs, settings, accept, params)
+    return _finish(kwargs, settings, accept, samples, checked.get("seed"))
 
 
 def _finish(
-    kwargs: dict[str, Any], settings: RequestSettings, accept: str, params: Params
+    kwargs: dict[str, Any],
+    settings: RequestSettings,
+    accept: str,
+    samples: int,
+    requested_seed: int | None,
 ) -> PreparedRequest:
     headers = {str(k): str(v) for k, v in kwargs.get("headers", {}).items()}
     headers["Authorization"] = settings.api_key
     headers["User-Agent"] = settings.user_agent
+    # Compression is not asked for (PNGs do not shrink); an answer that comes
+    # compressed anyway is decoded within the response limit.
+    headers["Accept-Encoding"] = "identity"
     if "json" in kwargs:
         content = _JSON_ENCODER.encode(kwargs["json"]).encode()
         headers["Content-Type"] = "application/json"
@@ -130,8 +139,8 @@ def _finish(
         headers=headers,
         content=content,
         accept=accept,
-        samples=params.samples,
-        requested_seed=params.seed,
+        samples=samples,
+        requested_seed=requested_seed,
     )
 
 
@@ -142,8 +151,7 @@ def _encode_multipart(files: list[tuple[str, Any]]) -> tuple[bytes, str]:
     ``\\r\\n--+++`` would end its part early and could smuggle in form fields
     of its own. A random boundary checked against the bytes rules that out.
     It is drawn once per process and drawn again only for payloads that
-    contain it, so the ``Content-Type`` repeats and the client can reuse its
-    merged headers (see ``_ClientCore._build``).
+    contain it.
     """
     import httpx
 

@@ -1,8 +1,10 @@
-"""Reading answers: images from a success body, typed errors from the rest.
+"""Reading answer bodies within limits: images from a success, the start of an error.
 
 The generated parser cannot serve here: it reads every 200 as JSON (a PNG body
 makes it fail), and its enums reject values a newer service may add. So the
-body is read here, incrementally: base64 text is decoded as it arrives and
+body is read here, incrementally, from the raw bytes: a Content-Encoding is
+undone piece by piece and every decoded byte counts against the limit (a
+compression bomb stops there), and base64 text is decoded as it arrives and
 never held twice, which keeps ten 1024x1024 images within about their own size
 in memory.
 """
@@ -13,21 +15,111 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Mapping
+import secrets
+import zlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._exceptions import APIStatusError, MalformedResponseError, status_error_class
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_LIMIT, JSON_METADATA_LIMIT
+from ._exceptions import MalformedResponseError
+from ._headers import parse_seed
+from ._models import FinishReason, GeneratedImage, Generation
 from ._png import PNGFormatError, check_png_header
-from ._types import FinishReason, GeneratedImage, Generation
 
-__all__ = ["SuccessReader", "status_error"]
+__all__ = ["ErrorBody", "SuccessReader", "UnreadableEncoding"]
 
 _PNG_END = b"IEND\xaeB`\x82"
-_BASE64_KEY = re.compile(rb'"base64"\s*:\s*$')
-_BLOB_MARK = "\x00blob:"
-# How much of an error body is read and parsed; the rest is not waited for.
-ERROR_BODY_LIMIT = 64 * 1024
-_MESSAGE_LIMIT = 300
+# The last JSON string before a value, with the colon: the key of that value.
+_KEY_BEFORE_VALUE = re.compile(rb'"((?:[^"\\]|\\.){0,200})"\s*:\s*$')
+# Output of one decompression step: bounds what one raw chunk can inflate to.
+_PIECE = 256 * 1024
+
+
+class UnreadableEncoding(ValueError):
+    """A Content-Encoding that cannot be undone (unknown, or corrupt data)."""
+
+
+class _Inflater:
+    """Undoes gzip or deflate, never producing more than ``_PIECE`` bytes at a time."""
+
+    def __init__(self, encoding: str) -> None:
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._raw_fallback = not self._gzip  # "deflate" is sent both ways in the wild
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                out = self._z.decompress(data, _PIECE)
+            except zlib.error as exc:
+                if not self._raw_fallback:
+                    raise UnreadableEncoding(f"corrupt compressed body ({exc})") from None
+                self._raw_fallback = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._raw_fallback = False
+            data = self._z.unconsumed_tail
+            if out:
+                yield out
+            if not data and len(out) < _PIECE:
+                return
+
+
+class Decoder:
+    """The decoded pieces of a body, given its raw chunks and ``Content-Encoding``."""
+
+    def __init__(self, content_encoding: str) -> None:
+        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+        self._steps: list[_Inflater] = []
+        for name in reversed(names):  # the last encoding applied is undone first
+            if name == "identity":
+                continue
+            if name not in ("gzip", "x-gzip", "deflate"):
+                raise UnreadableEncoding(f"unsupported Content-Encoding {name!r}")
+            self._steps.append(_Inflater(name))
+
+    def pieces(self, chunk: bytes) -> Iterator[bytes]:
+        return self._through(chunk, 0)
+
+    def _through(self, data: bytes, step: int) -> Iterator[bytes]:
+        if step == len(self._steps):
+            if data:
+                yield data
+            return
+        for piece in self._steps[step].pieces(data):
+            yield from self._through(piece, step + 1)
+
+
+class ErrorBody:
+    """The first ``ERROR_BODY_LIMIT`` decoded bytes of an error answer.
+
+    Undecodable bodies read as empty: the status line still tells the error.
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._data = bytearray()
+        try:
+            self._decoder: Decoder | None = Decoder(headers.get("content-encoding", ""))
+        except UnreadableEncoding:
+            self._decoder = None
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take a raw chunk; True once enough is read."""
+        if self._decoder is None:
+            return True
+        try:
+            for piece in self._decoder.pieces(chunk):
+                self._data += piece[: ERROR_BODY_LIMIT - len(self._data)]
+                if len(self._data) >= ERROR_BODY_LIMIT:
+                    return True
+        except UnreadableEncoding:
+            self._data.clear()
+            self._decoder = None
+            return True
+        return False
+
+    def bytes(self) -> bytes:
+        return bytes(self._data)
 
 
 class SuccessReader:
@@ -41,11 +133,21 @@ class SuccessReader:
         accept: str,
         samples: int,
         requested_seed: int | None,
+        limit: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._status = status_code
         self._headers = headers
         self._samples = samples
         self._requested_seed = requested_seed
+        self._limit = limit
+        self._size = 0
+        declared = headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+            raise self._too_large()
+        try:
+            self._decoder = Decoder(headers.get("content-encoding", ""))
+        except UnreadableEncoding as exc:
+            raise self._malformed(f"the body cannot be read ({exc})") from None
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         self._json = media_type == "application/json" or media_type.endswith("+json")
         if self._json != (accept != "image/png") or not (self._json or media_type == "image/png"):
@@ -57,11 +159,23 @@ class SuccessReader:
         self._artifacts = _ArtifactScanner(status_code) if self._json else None
 
     def feed(self, chunk: bytes) -> None:
-        """Take the next piece of the body."""
-        if self._artifacts is not None:
-            self._artifacts.feed(chunk)
-        else:
-            self._chunks.append(chunk)
+        """Take the next raw piece of the body (as it came, still encoded)."""
+        try:
+            for piece in self._decoder.pieces(chunk):
+                self._size += len(piece)
+                if self._size > self._limit:
+                    raise self._too_large()
+                if self._artifacts is not None:
+                    self._artifacts.feed(piece)
+                else:
+                    self._chunks.append(piece)
+        except UnreadableEncoding as exc:
+            raise self._malformed(f"the body cannot be read ({exc})") from None
+
+    def _too_large(self) -> MalformedResponseError:
+        return self._malformed(
+            f"the response body is larger than max_response_bytes ({self._limit:,} bytes)"
+        )
 
     def finish(self) -> Generation:
         """Check what arrived and build the result; raises MalformedResponseError."""
@@ -81,6 +195,8 @@ class SuccessReader:
         if not isinstance(item, dict):
             raise self._malformed("an artifact is not a JSON object")
         data = item.get("base64")
+        if isinstance(data, str):  # a key the scanner did not see as one (odd spacing)
+            data = _ArtifactScanner.decode_text(data, self._status)
         if not isinstance(data, bytes):
             raise self._malformed("an artifact has no base64 image")
         self._check_png(data)
@@ -94,10 +210,8 @@ class SuccessReader:
 
     def _header_seed(self) -> int:
         """Seed from the ``Seed`` header, else the requested one, else 0 (unknown)."""
-        try:
-            return int(self._headers.get("seed", ""))
-        except ValueError:
-            return self._requested_seed or 0
+        seed = parse_seed(self._headers.get("seed"))
+        return seed if seed is not None else self._requested_seed or 0
 
     def _header_finish_reason(self) -> str:
         return self._headers.get("finish-reason") or FinishReason.SUCCESS
@@ -131,6 +245,9 @@ class _ArtifactScanner:
         self._depth = 0
         self._skeleton = bytearray()
         self._blobs: list[bytearray] = []
+        # Each blob's marker carries a nonce the body cannot know: a value the
+        # server wrote never passes for one.
+        self._mark = f"\x00blob:{secrets.token_hex(8)}:"
         self._pending = bytearray()
         self._in_string = False
         self._in_blob = False
@@ -167,17 +284,40 @@ class _ArtifactScanner:
     def _restore(self, item: Any, blobs: list[bytearray]) -> Any:
         if isinstance(item, dict):
             marker = item.get("base64")
-            if isinstance(marker, str) and marker.startswith(_BLOB_MARK):
-                index = int(marker[len(_BLOB_MARK) :])
+            if isinstance(marker, str) and marker.startswith(self._mark):
+                index = int(marker[len(self._mark) :])
                 item["base64"] = bytes(blobs[index])
                 blobs[index] = bytearray()
         return item
 
+    @staticmethod
+    def decode_text(text: str, status: int) -> bytes:
+        """Decode a base64 value that reached the skeleton as a plain string."""
+        try:
+            return binascii.a2b_base64(text.replace("\n", "").replace("\r", ""), strict_mode=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedResponseError(
+                f"invalid base64 in an artifact ({exc})", status_code=status
+            ) from None
+
+    def _opens_blob(self) -> bool:
+        """True when the string about to start is the value of an artifact's ``base64`` key."""
+        if self._depth != 2:
+            return False
+        match = _KEY_BEFORE_VALUE.search(self._skeleton[-512:])
+        if match is None:
+            return False
+        try:  # the key as JSON reads it: escapes such as \u0061 undone
+            return bool(json.loads(b'"' + match.group(1) + b'"') == "base64")
+        except ValueError:
+            return False
+
     def _open_string(self) -> None:
         self._in_string = True
-        self._in_blob = self._depth == 2 and bool(_BASE64_KEY.search(self._skeleton[-64:]))
+        self._in_blob = self._opens_blob()
         if self._in_blob:
-            self._skeleton += f'"\\u0000blob:{len(self._blobs)}"'.encode()
+            marker = json.dumps(f"{self._mark}{len(self._blobs)}")
+            self._skeleton += marker.encode()
             self._blobs.append(bytearray())
         else:
             self._skeleton += b'"'
@@ -217,6 +357,11 @@ class _ArtifactScanner:
         """Copy text outside strings, tracking how deep in arrays/objects it is."""
         self._skeleton += text
         self._depth += text.count(b"{") + text.count(b"[") - text.count(b"}") - text.count(b"]")
+        self._check_size()
+
+    def _check_size(self) -> None:
+        if len(self._skeleton) > JSON_METADATA_LIMIT:
+            raise self._error(f"the JSON outside the images exceeds {JSON_METADATA_LIMIT:,} bytes")
 
     def _error(self, message: str) -> MalformedResponseError:
         return MalformedResponseError(message, status_code=self._status)
@@ -224,6 +369,7 @@ class _ArtifactScanner:
     def _take(self, text: bytes) -> None:
         if not self._in_blob:
             self._skeleton += text
+            self._check_size()
             return
         pending = self._pending
         pending += text
@@ -249,67 +395,3 @@ class _ArtifactScanner:
             self._blobs[-1] += binascii.a2b_base64(text, strict_mode=True)
         except binascii.Error as exc:
             raise self._error(f"invalid base64 in an artifact ({exc})") from None
-
-
-def status_error(
-    status_code: int, reason: str, headers: Mapping[str, str], body: bytes, secret: str
-) -> APIStatusError:
-    """Build the typed error for a non-success answer.
-
-    Reads the service's error object when there is one (whatever the media
-    type says: goa sent ``application/vnd.goa.error``, later releases plain
-    JSON) and falls back to the status line and a text excerpt for anything
-    else, such as a proxy's HTML page. The API key is scrubbed from every text
-    the server sent, in case it echoes it.
-    """
-    fields = _error_object(body[:ERROR_BODY_LIMIT])
-    message = _text(fields.get("message")) or _text(fields.get("detail")) or _excerpt(body, secret)
-    message = message or f"HTTP {status_code} {reason}".strip()
-    cls = status_error_class(status_code)
-    return cls(
-        _scrub(message, secret),
-        status_code=status_code,
-        name=_scrub(_text(fields.get("name")), secret),
-        error_id=_scrub(_text(fields.get("id")), secret),
-        temporary=_flag(fields.get("temporary")),
-        timeout=_flag(fields.get("timeout")),
-        fault=_flag(fields.get("fault")),
-        headers=headers,
-    )
-
-
-def _error_object(body: bytes) -> dict[str, Any]:
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _flag(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _excerpt(body: bytes, secret: str) -> str | None:
-    """A short plain-text excerpt of an error page (tags and spacing removed).
-
-    The key is scrubbed before the excerpt is cut: cutting first could leave
-    the start of an echoed key at the end of the excerpt.
-    """
-    text = body[:ERROR_BODY_LIMIT].decode("utf-8", "replace")
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
-    text = re.sub(r"<[^>]*>", " ", text)
-    text = _scrub(" ".join(text.split()), secret)
-    if len(text) > _MESSAGE_LIMIT:
-        text = text[: _MESSAGE_LIMIT - 3] + "..."
-    return text or None
-
-
-def _scrub(text: str | None, secret: str) -> Any:
-    if text is None or not secret:
-        return text
-    return text.replace(secret, "[REDACTED]")

@@ -1,9 +1,10 @@
-"""Checking a caller's arguments against the API's rules before anything is sent.
+"""The API's rules for a caller's arguments, checked before anything is sent.
 
-Each check raises :class:`InvalidRequestError` naming the argument, the value
-and the rule. The bounds are the service's (see ``openapi.yaml``); a test keeps
-them in step with the spec. Rules the spec cannot state (sizes in steps of 64,
-the pixel budget, a mask the size of its image) live here too.
+Each rule raises :class:`InvalidRequestError` naming the argument, the value
+and what is allowed. The per-parameter rules are the objects attached to the
+declaration in :mod:`._parameters`, which gives each its bounds; the rules
+that tie parameters together (the pixel budget, the mask and its image) and
+the reading of prompts and images live here too.
 """
 
 from __future__ import annotations
@@ -11,50 +12,23 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeAlias, Union
+from typing import Any, Literal
 
 from ._exceptions import InvalidRequestError
+from ._models import MaskSource, Prompt
 from ._png import PNGFormatError, PNGInfo, read_png_info
-from ._types import MaskSource, Prompt
-
-if TYPE_CHECKING:
-    from PIL.Image import Image as PILImage
-
-_OnePrompt: TypeAlias = str | Prompt | tuple[str, float]
-PromptInput: TypeAlias = _OnePrompt | Sequence[_OnePrompt]
-ImageInput: TypeAlias = Union[
-    str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], "PILImage"
-]
 
 MAX_PROMPT_LENGTH = 2000
-SIZE_MIN, SIZE_MAX, SIZE_STEP = 512, 2048, 64
 MAX_PIXELS = 1_048_576
-CFG_SCALE_MIN, CFG_SCALE_MAX = 0.0, 35.0
-CFG_SCALE_RANGE = (CFG_SCALE_MIN, CFG_SCALE_MAX)
-STEPS_MIN, STEPS_MAX = 10, 150
-SAMPLES_MIN, SAMPLES_MAX = 1, 10
-SEED_MIN, SEED_MAX = 0, 2_147_483_647
 DEFAULT_SIZE = 512
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
-
-@dataclass(frozen=True, slots=True)
-class Params:
-    """Validated generation parameters; ``None`` means "leave it to the service"."""
-
-    prompts: tuple[Prompt, ...]
-    samples: int
-    width: int | None = None
-    height: int | None = None
-    cfg_scale: float | None = None
-    steps: int | None = None
-    seed: int | None = None
-    sampler: str | None = None
-    clip_guidance_preset: str | None = None
+# Where a checked value goes in the request: a field of the options model, the
+# URL path, an uploaded file, or the list of text prompts.
+Placement = Literal["option", "path", "file", "prompt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,32 +39,128 @@ class Upload:
     info: PNGInfo
 
 
-def check_params(
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How one keyword parameter is checked, and where it goes in the request."""
+
+    default: Any = None
+    placement: Placement = "option"
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Integer(Rule):
+    """An integer in ``[low, high]`` (a multiple of ``step``), or None."""
+
+    low: int = 0
+    high: int = 0
+    step: int = 1
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> int | None:
+        if value is None and self.default is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidRequestError(name, value, "must be an integer")
+        if not self.low <= value <= self.high:
+            raise InvalidRequestError(name, value, f"must be between {self.low} and {self.high}")
+        if value % self.step:
+            raise InvalidRequestError(name, value, f"must be a multiple of {self.step}")
+        return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Rule):
+    """A finite real number in ``[low, high]`` (ints allowed, bools not), or None."""
+
+    low: float = -math.inf
+    high: float = math.inf
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> float | None:
+        return optional_number(name, value, self.low, self.high)
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Rule):
+    """A string or None; ``prompt`` text follows the prompt rules.
+
+    Strings with a fixed list of values (samplers, presets) are checked
+    against the generated enums, which follow the spec.
+    """
+
+    prompt: bool = False
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise InvalidRequestError(name, value, "must be a string or None")
+        return _prompt_text(name, value) if self.prompt else value
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier(Rule):
+    """A non-empty string (an engine id)."""
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRequestError(name, value, "must be a non-empty engine id string")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Image(Rule):
+    """A PNG to upload (path, bytes, binary file or PIL image), or None."""
+
+    def check(self, name: str, value: Any, *, max_upload_bytes: int) -> Upload | None:
+        return None if value is None else load_image(name, value, max_bytes=max_upload_bytes)
+
+
+# Public names of the operations, for messages (the masking endpoint is ``inpaint``).
+_PUBLIC_NAMES = {"masking": "inpaint"}
+
+
+def check_call(
+    operation: str,
+    rules: Mapping[str, Rule],
     prompt: Any,
+    init_image: Any,
+    options: Mapping[str, Any],
     *,
-    negative_prompt: Any,
-    width: Any,
-    height: Any,
-    cfg_scale: Any,
-    steps: Any,
-    samples: Any,
-    seed: Any,
-    sampler: Any,
-    clip_guidance_preset: Any,
-) -> Params:
-    """Validate the parameters all three operations share."""
-    prompts = list(_prompts(prompt))
-    if negative_prompt is not None:
-        if not isinstance(negative_prompt, str):
-            raise InvalidRequestError(
-                "negative_prompt", negative_prompt, "must be a string or None"
-            )
-        prompts.append(Prompt(_prompt_text("negative_prompt", negative_prompt), -1.0))
-    width = _optional_int("width", width, SIZE_MIN, SIZE_MAX)
-    height = _optional_int("height", height, SIZE_MIN, SIZE_MAX)
-    for name, size in (("width", width), ("height", height)):
-        if size is not None and size % SIZE_STEP:
-            raise InvalidRequestError(name, size, f"must be a multiple of {SIZE_STEP}")
+    max_upload_bytes: int,
+) -> tuple[tuple[Prompt, ...], dict[str, Any]]:
+    """The text prompts of a call and every other argument, checked.
+
+    Each declared parameter goes through its rule (defaults filled in), then
+    the rules that tie parameters together run. ``init_image`` is None for
+    text-to-image.
+    """
+    unknown = sorted(set(options) - set(rules))
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(rules), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        name = _PUBLIC_NAMES.get(operation, operation)
+        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}{hint}")
+    checked = {
+        name: rule.check(name, options.get(name, rule.default), max_upload_bytes=max_upload_bytes)
+        for name, rule in rules.items()
+    }
+    _check_pixels(checked.get("width"), checked.get("height"))
+    negatives = [checked.pop(name) for name, rule in rules.items() if rule.placement == "prompt"]
+    text = _prompts(prompt) + [Prompt(n, -1.0) for n in negatives if n is not None]
+    if operation != "text_to_image":
+        checked["init_image"] = load_image("init_image", init_image, max_bytes=max_upload_bytes)
+    if "mask_source" in checked:
+        checked["mask_source"] = check_mask(
+            checked["mask_source"], checked["init_image"], checked["mask_image"]
+        )
+    return tuple(text), checked
+
+
+def _check_pixels(width: int | None, height: int | None) -> None:
     pixels = (width or DEFAULT_SIZE) * (height or DEFAULT_SIZE)
     if pixels > MAX_PIXELS:
         raise InvalidRequestError(
@@ -98,17 +168,6 @@ def check_params(
             f"{width or DEFAULT_SIZE}x{height or DEFAULT_SIZE}",
             f"must be at most {MAX_PIXELS:,} pixels (got {pixels:,})",
         )
-    return Params(
-        prompts=tuple(prompts),
-        samples=_int("samples", samples, SAMPLES_MIN, SAMPLES_MAX),
-        width=width,
-        height=height,
-        cfg_scale=optional_number("cfg_scale", cfg_scale, CFG_SCALE_MIN, CFG_SCALE_MAX),
-        steps=_optional_int("steps", steps, STEPS_MIN, STEPS_MAX),
-        seed=_optional_int("seed", seed, SEED_MIN, SEED_MAX),
-        sampler=_optional_str("sampler", sampler),
-        clip_guidance_preset=_optional_str("clip_guidance_preset", clip_guidance_preset),
-    )
 
 
 def check_enum(name: str, value: str | None, allowed: Sequence[str]) -> None:
@@ -131,12 +190,10 @@ def optional_number(name: str, value: Any, low: float, high: float) -> float | N
     return value if isinstance(value, int) else number
 
 
-def check_mask(mask_source: Any, init: Upload, mask: Upload | None) -> str:
+def check_mask(mask_source: str | None, init: Upload, mask: Upload | None) -> str:
     """Pick or check ``mask_source`` and make sure the images fit it."""
     if mask_source is None:
         mask_source = MaskSource.MASK_IMAGE_WHITE if mask else MaskSource.INIT_IMAGE_ALPHA
-    if not isinstance(mask_source, str):
-        raise InvalidRequestError("mask_source", mask_source, "must be a string")
     if mask_source in (MaskSource.MASK_IMAGE_WHITE, MaskSource.MASK_IMAGE_BLACK) and mask is None:
         raise InvalidRequestError(
             "mask_image", None, f"is required when mask_source is {mask_source}"
@@ -317,21 +374,3 @@ def _prompt_text(name: str, text: str) -> str:
             name, text, "must be valid Unicode text (lone surrogate)"
         ) from None
     return text
-
-
-def _int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequestError(name, value, "must be an integer")
-    if not low <= value <= high:
-        raise InvalidRequestError(name, value, f"must be between {low} and {high}")
-    return int(value)
-
-
-def _optional_int(name: str, value: Any, low: int, high: int) -> int | None:
-    return None if value is None else _int(name, value, low, high)
-
-
-def _optional_str(name: str, value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequestError(name, value, "must be a string")
-    return value

@@ -26,7 +26,7 @@ from .naming import Destination, plan_destination, refuse_existing
 from .output import Console, save_generation
 from .progress import Progress
 from .report import Failure, Job, Report, UsageError
-from .run import GENERATION_FLAGS, client_options, generation_params
+from .run import client_options, generation_params
 
 if TYPE_CHECKING:
     from .._client import AsyncStability
@@ -87,16 +87,19 @@ def _all_valid(jobs: list[Job], params: dict[str, Any], console: Console, report
     A flag error is raised (one line, exit 2); bad prompts are each reported
     with their line number. Either way nothing has been sent.
     """
-    from .._validation import check_params
+    from .._parameters import RULES
+    from .._validation import check_call
 
-    # Everything check_params judges: every generation flag but the engine.
-    checked = {name: params.get(name) for name in GENERATION_FLAGS if name != "engine"}
-    checked["samples"] = params.get("samples", 1)
-    check_params("placeholder", **checked)  # InvalidRequestError: a flag is wrong
+    def check(prompt: str) -> None:
+        check_call(
+            "text_to_image", RULES["text_to_image"], prompt, None, params, max_upload_bytes=1
+        )
+
+    check("placeholder")  # InvalidRequestError: a flag is wrong
     valid = True
     for job in jobs:
         try:
-            check_params(job.prompt, **checked)
+            check(job.prompt)
         except InvalidRequestError as exc:
             failure = failure_from(exc, job)
             report.failed(failure)

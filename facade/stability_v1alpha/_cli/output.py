@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from .._types import FinishReason
+from .._models import FinishReason
 from .errors import failure_from
 from .naming import Destination
 from .parser import redact
 from .report import Failure, Job, Report, SavedImage
 
 if TYPE_CHECKING:
-    from .._types import Generation
+    from .._models import Generation
 
 __all__ = ["Console", "describe_saved", "is_flagged", "save_generation"]
 

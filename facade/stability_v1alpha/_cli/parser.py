@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .._types import ClipGuidancePreset, MaskSource, Sampler
+from .._models import ClipGuidancePreset, MaskSource, Sampler
 
 __all__ = ["SERVE_FAKE", "CLIParser", "build_parser", "parse_arguments", "redact"]
 

@@ -18,7 +18,7 @@ from .report import Job, Report, UsageError
 
 if TYPE_CHECKING:
     from .._client import Stability
-    from .._types import Generation
+    from .._models import Generation
 
 __all__ = ["GENERATION_FLAGS", "client_options", "generation_params", "run_single"]
 

@@ -1,4 +1,4 @@
-"""Finding the generated layer's pieces by their role, not by their names.
+"""The binding to the generated layer: its pieces found by their role, not by their names.
 
 The facade needs, per operation, the request builder (``_get_kwargs``), the
 body model, the options model and the enums of its fields. Class names come
@@ -49,6 +49,9 @@ class OperationBinding:
     unset: Any
     file_cls: type
     converters: Mapping[str, _Converter]
+    # The fields of each model, and those it requires (no default), worked out once.
+    fields: Mapping[type, frozenset[str]]
+    required: Mapping[type, frozenset[str]]
 
     def accept(self, media_type: str) -> enum.Enum:
         """The generated ``Accept`` member for ``media_type``."""
@@ -75,7 +78,28 @@ class OperationBinding:
                     name, value, "is not supported by this version of the API"
                 )
             kwargs[name] = convert(value)
-        return self.options_cls(**kwargs)
+        return self.build(self.options_cls, kwargs)
+
+    def build(self, cls: type, values: Mapping[str, Any]) -> Any:
+        """``cls(**values)``, refusing first what a regenerated model no longer fits.
+
+        A field the spec made required that the call leaves unset would reach
+        the wire as ``UNSET`` and fail deep in serialisation; a part the spec
+        renamed would be a ``TypeError``. Both become an
+        :class:`InvalidRequestError` naming the field, before anything is sent.
+        """
+        required = self.required[cls]
+        for name in sorted(required):
+            if values.get(name, self.unset) is self.unset:
+                raise InvalidRequestError(
+                    name, None, "is required by this version of the API and was not given"
+                )
+        for name, value in values.items():
+            if name not in self.fields[cls]:
+                raise InvalidRequestError(
+                    name, value, "is not supported by this version of the API"
+                )
+        return cls(**values)
 
 
 @functools.cache
@@ -96,6 +120,12 @@ def binding(operation: str) -> OperationBinding:
     body_hints = typing.get_type_hints(body_cls, localns=vars(models))
     options_cls = _strip_unset(body_hints["options"]) if "options" in body_hints else body_cls
     option_hints = typing.get_type_hints(options_cls, localns=vars(models))
+    fields: dict[type, frozenset[str]] = {}
+    required: dict[type, frozenset[str]] = {}
+    for cls in (body_cls, options_cls):
+        own = [f for f in attrs.fields(cls) if f.name != "additional_properties"]
+        fields[cls] = frozenset(f.name for f in own)
+        required[cls] = frozenset(f.name for f in own if f.default is attrs.NOTHING)
     return OperationBinding(
         get_kwargs=get_kwargs,
         body_cls=body_cls,
@@ -108,6 +138,8 @@ def binding(operation: str) -> OperationBinding:
             for field in attrs.fields(options_cls)
             if field.name != "additional_properties"
         },
+        fields=fields,
+        required=required,
     )
 
 
