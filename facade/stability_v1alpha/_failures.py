@@ -180,6 +180,7 @@ def _excerpt(body: bytes, secret: str) -> str | None:
     text = body[:ERROR_BODY_LIMIT].decode("utf-8", "replace")
     text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
     text = re.sub(r"<[^>]*>", " ", text)
+    text = "".join(char if char.isprintable() else " " for char in text)
     text = _scrub(" ".join(text.split()), secret)
     if len(text) > _MESSAGE_LIMIT:
         text = text[: _MESSAGE_LIMIT - 3] + "..."
