@@ -21,7 +21,7 @@ from ._constants import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_TIMEOUT,
 )
-from ._exceptions import InvalidRequestError, StabilityError
+from ._exceptions import APIStatusError, InvalidRequestError, StabilityError
 from ._failures import (
     Failure,
     RetryPolicy,
@@ -31,6 +31,7 @@ from ._failures import (
     timed_out,
 )
 from ._models import Generation
+from ._pacing import RequestGate, is_rate_limited
 from ._parameters import RULES, ImageToImageOptions, InpaintOptions, Options
 from ._requests import PreparedRequest, prepare
 from ._responses import ErrorBody, SuccessReader
@@ -81,6 +82,8 @@ class _ClientCore(Generic[_R, _H]):
         )
         self._requests = self._settings.for_requests()
         self._retry = RetryPolicy(max_retries=self._settings.max_retries)
+        # Pacing and rate-limit pauses; with_options copies share the pause.
+        self._gate = RequestGate(self._settings.max_requests_per_second)
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise InvalidRequestError(
                 "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
@@ -128,6 +131,11 @@ class _ClientCore(Generic[_R, _H]):
         """The largest success body read (decoded), in bytes."""
         return self._settings.max_response_bytes
 
+    @property
+    def max_requests_per_second(self) -> float | None:
+        """The pace requests are held to, or None when they are not paced."""
+        return self._settings.max_requests_per_second
+
     def __repr__(self) -> str:
         if "_settings" not in self.__dict__:  # a constructor that raised (tracebacks show locals)
             return f"<{type(self).__name__} (not initialised)>"
@@ -143,21 +151,28 @@ class _ClientCore(Generic[_R, _H]):
         max_retries: int = _NOT_GIVEN,
         max_upload_bytes: int = _NOT_GIVEN,
         max_response_bytes: int = _NOT_GIVEN,
+        max_requests_per_second: float | None = _NOT_GIVEN,
     ) -> Self:
         """A copy with other settings that shares this client's connections.
 
         The copy is built by the constructor, so it checks the new values the
-        same way. Closing the copy leaves the shared connection pool open.
+        same way. It shares the pause a rate limit imposed on this client, and
+        paces its own requests if it has a ``max_requests_per_second``.
+        Closing the copy leaves the shared connection pool open.
         """
         changes = {
             "timeout": timeout,
             "max_retries": max_retries,
             "max_upload_bytes": max_upload_bytes,
             "max_response_bytes": max_response_bytes,
+            "max_requests_per_second": max_requests_per_second,
         }
         arguments = self._settings.arguments()
         arguments.update({k: v for k, v in changes.items() if v is not _NOT_GIVEN})
-        return type(self)(**arguments, http_client=self._http)
+        copy = type(self)(**arguments, http_client=self._http)
+        same_rate = copy.max_requests_per_second == self.max_requests_per_second
+        copy._gate = self._gate if same_rate else self._gate.with_rate(copy.max_requests_per_second)
+        return copy
 
     # -- the public operations, defined once for both clients ---------------
 
@@ -217,8 +232,18 @@ class _ClientCore(Generic[_R, _H]):
     # -- one attempt's outcome, shared by both transports -------------------
 
     def _next_delay(self, request: PreparedRequest, attempt: int, failure: Failure) -> float:
-        """Seconds to wait before the next attempt; raises the error when there is none."""
-        delay = self._retry.delay(attempt, failure, self._settings.attempt_timeout)
+        """Seconds to wait before the next attempt; raises the error when there is none.
+
+        A rate-limited answer (429, or 503 with Retry-After) also holds back
+        every later call of this client and its copies, for the same wait
+        (at most the cap when the server asked for longer).
+        """
+        timeout = self._settings.attempt_timeout
+        delay = self._retry.delay(attempt, failure, timeout)
+        error = failure.error
+        if isinstance(error, APIStatusError) and is_rate_limited(error.status_code, error.headers):
+            wait = delay if delay is not None else self._retry.wait(attempt, error, timeout)
+            self._gate.pause(wait if wait is not None else self._retry.cap(timeout))
         if delay is None:
             log.debug("%s failed: %s", request.describe(), _describe(failure.error))
             raise failure.error
@@ -301,13 +326,17 @@ class Stability(_ClientCore[Generation, httpx.Client]):
 
     def _run(self, prepare: Callable[[], PreparedRequest]) -> Generation:
         request = prepare()
-        attempt = 0
+        attempt, delay = 0, 0.0
         while True:
             attempt += 1
+            wait = self._gate.delay_before_send(delay)  # the retry's wait included
+            while wait > 0:
+                _sleep(wait)
+                wait = self._gate.delay_after_wait()
             outcome = self._attempt(request, attempt)
             if isinstance(outcome, Generation):
                 return outcome
-            _sleep(self._next_delay(request, attempt, outcome))
+            delay = self._next_delay(request, attempt, outcome)
 
     def _attempt(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
         deadline = Deadline(self._settings.attempt_timeout)
@@ -369,13 +398,17 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
 
     async def _send(self, prepare: Callable[[], PreparedRequest]) -> Generation:
         request = prepare()  # inside the coroutine: bad arguments raise on await
-        attempt = 0
+        attempt, delay = 0, 0.0
         while True:
             attempt += 1
+            wait = self._gate.delay_before_send(delay)  # the retry's wait included
+            while wait > 0:
+                await _async_sleep(wait)
+                wait = self._gate.delay_after_wait()
             outcome = await self._attempt(request, attempt)
             if isinstance(outcome, Generation):
                 return outcome
-            await _async_sleep(self._next_delay(request, attempt, outcome))
+            delay = self._next_delay(request, attempt, outcome)
 
     async def _attempt(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
         import asyncio

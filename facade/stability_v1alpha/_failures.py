@@ -74,15 +74,27 @@ class RetryPolicy:
         """
         if attempt > self.max_retries or not failure.worth_retrying:
             return None
-        error = failure.error
+        return self.wait(attempt, failure.error, attempt_timeout)
+
+    def wait(
+        self, attempt: int, error: StabilityError, attempt_timeout: float | None
+    ) -> float | None:
+        """The wait after attempt ``attempt``: Retry-After within the cap, else back-off.
+
+        None when the server asked for longer than the cap.
+        """
         asked = error.retry_after if isinstance(error, APIStatusError) else None
         if asked is not None:
-            cap = self.max_retry_after
-            if attempt_timeout is not None:
-                cap = min(cap, attempt_timeout)
+            cap = self.cap(attempt_timeout)
             return asked if asked <= cap else None
         base = min(self.initial_backoff * 2.0 ** (attempt - 1), self.max_backoff)
         return base * (0.5 + random.random() / 2)
+
+    def cap(self, attempt_timeout: float | None) -> float:
+        """The longest wait honoured: ``max_retry_after``, and never more than an attempt."""
+        if attempt_timeout is None:
+            return self.max_retry_after
+        return min(self.max_retry_after, attempt_timeout)
 
 
 def from_status(

@@ -7,7 +7,6 @@ hold a value its constructor would refuse.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -20,6 +19,7 @@ from ._constants import (
     MAX_TIMEOUT,
 )
 from ._exceptions import InvalidRequestError, StabilityError
+from ._pacing import check_rate
 from ._requests import RequestSettings
 from ._version import __version__
 
@@ -64,7 +64,7 @@ class Settings:
             max_retries=_count("max_retries", max_retries, low=0),
             max_upload_bytes=_count("max_upload_bytes", max_upload_bytes, low=1),
             max_response_bytes=_count("max_response_bytes", max_response_bytes, low=1),
-            max_requests_per_second=_rate(max_requests_per_second),
+            max_requests_per_second=check_rate(max_requests_per_second),
         )
 
     def arguments(self) -> dict[str, Any]:
@@ -164,18 +164,3 @@ def _count(name: str, value: Any, *, low: int) -> int:
         rule = "must be an integer >= 0" if low == 0 else f"must be an integer > {low - 1}"
         raise InvalidRequestError(name, value, rule)
     return value
-
-
-def _rate(value: Any) -> float | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidRequestError(
-            "max_requests_per_second", value, "must be None or a positive number"
-        )
-    return float(value)
