@@ -15,7 +15,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -41,8 +41,7 @@ __all__ = ["Failure", "RetryPolicy", "from_httpx", "from_status", "from_unexpect
 _MESSAGE_LIMIT = 300
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(NamedTuple):
     """One failed attempt: what the caller sees if it is the last, and whether to retry."""
 
     error: StabilityError

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-import httpcore
 import httpx
 
 from ._constants import POOL_LIMITS
@@ -58,52 +57,62 @@ class Deadline:
             _DEADLINE.reset(token)
 
 
-def _time_left(timeout: float | None, expired: type[Exception]) -> float | None:
-    """``timeout`` shortened to what the running attempt has left; raises once none is."""
+def _time_left(timeout: float | None, phase: str) -> float | None:
+    """``timeout`` shortened to what the running attempt has left; raises once none is.
+
+    ``phase`` names the httpcore timeout raised (``ReadTimeout``...), which
+    httpx turns into its own. httpcore is loaded by then: sockets are in use.
+    """
     deadline = _DEADLINE.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise expired("the attempt's deadline passed")
+        import httpcore
+
+        raise getattr(httpcore, phase)("the attempt's deadline passed")
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
+# The two classes follow httpcore's NetworkStream / NetworkBackend interfaces
+# without subclassing them: importing httpcore (with h11 and anyio) costs the
+# package import 20-30 ms, and httpx loads it only when a pool is made.
+class _DeadlineStream:
+    def __init__(self, stream: Any) -> None:
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+        data: bytes = self._stream.read(max_bytes, _time_left(timeout, "ReadTimeout"))
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _time_left(timeout, "WriteTimeout"))
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        timeout = _time_left(timeout, httpcore.ConnectTimeout)
+    ) -> _DeadlineStream:
+        timeout = _time_left(timeout, "ConnectTimeout")
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
+class _DeadlineBackend:
     """A network backend whose streams never outlive the running attempt."""
 
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+    def __init__(self, backend: Any) -> None:
         self._backend = backend
 
-    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        kwargs["timeout"] = _time_left(kwargs.get("timeout"), httpcore.ConnectTimeout)
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> _DeadlineStream:
+        kwargs["timeout"] = _time_left(kwargs.get("timeout"), "ConnectTimeout")
         return _DeadlineStream(self._backend.connect_tcp(*args, **kwargs))
 
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        kwargs["timeout"] = _time_left(kwargs.get("timeout"), httpcore.ConnectTimeout)
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _DeadlineStream:
+        kwargs["timeout"] = _time_left(kwargs.get("timeout"), "ConnectTimeout")
         return _DeadlineStream(self._backend.connect_unix_socket(*args, **kwargs))
 
     def sleep(self, seconds: float) -> None:

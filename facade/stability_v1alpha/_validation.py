@@ -13,10 +13,9 @@ import io
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ._exceptions import InvalidRequestError
 from ._models import MaskSource, Prompt
@@ -31,32 +30,41 @@ DEFAULT_SIZE = 512
 Placement = Literal["option", "path", "file", "prompt"]
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
+class Upload(NamedTuple):
     """An image to send: its PNG bytes and the header facts read from them."""
 
     data: bytes
     info: PNGInfo
 
 
-@dataclass(frozen=True, slots=True)
+# The rules are plain classes with slots, not dataclasses: a dataclass costs
+# about a millisecond at import, and these are made once.
 class Rule:
     """How one keyword parameter is checked, and where it goes in the request."""
 
-    default: Any = None
-    placement: Placement = "option"
+    __slots__ = ("default", "placement")
+
+    def __init__(self, *, default: Any = None, placement: Placement = "option") -> None:
+        self.default = default
+        self.placement = placement
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> Any:
         raise NotImplementedError
 
+    def __repr__(self) -> str:
+        slots = [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in slots)
+        return f"{type(self).__name__}({fields})"
 
-@dataclass(frozen=True, slots=True)
+
 class Integer(Rule):
     """An integer in ``[low, high]`` (a multiple of ``step``), or None."""
 
-    low: int = 0
-    high: int = 0
-    step: int = 1
+    __slots__ = ("high", "low", "step")
+
+    def __init__(self, *, low: int, high: int, step: int = 1, default: int | None = None) -> None:
+        super().__init__(default=default)
+        self.low, self.high, self.step = low, high, step
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> int | None:
         if value is None and self.default is None:
@@ -70,18 +78,19 @@ class Integer(Rule):
         return int(value)
 
 
-@dataclass(frozen=True, slots=True)
 class Number(Rule):
     """A finite real number in ``[low, high]`` (ints allowed, bools not), or None."""
 
-    low: float = -math.inf
-    high: float = math.inf
+    __slots__ = ("high", "low")
+
+    def __init__(self, *, low: float, high: float) -> None:
+        super().__init__()
+        self.low, self.high = low, high
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> float | None:
         return optional_number(name, value, self.low, self.high)
 
 
-@dataclass(frozen=True, slots=True)
 class Text(Rule):
     """A string or None; ``prompt`` text follows the prompt rules.
 
@@ -89,7 +98,11 @@ class Text(Rule):
     against the generated enums, which follow the spec.
     """
 
-    prompt: bool = False
+    __slots__ = ("prompt",)
+
+    def __init__(self, *, prompt: bool = False, placement: Placement = "option") -> None:
+        super().__init__(placement=placement)
+        self.prompt = prompt
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> str | None:
         if value is None:
@@ -99,9 +112,10 @@ class Text(Rule):
         return _prompt_text(name, value) if self.prompt else value
 
 
-@dataclass(frozen=True, slots=True)
 class Identifier(Rule):
     """A non-empty string (an engine id)."""
+
+    __slots__ = ()
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -109,9 +123,10 @@ class Identifier(Rule):
         return value
 
 
-@dataclass(frozen=True, slots=True)
 class Image(Rule):
     """A PNG to upload (path, bytes, binary file or PIL image), or None."""
+
+    __slots__ = ()
 
     def check(self, name: str, value: Any, *, max_upload_bytes: int) -> Upload | None:
         return None if value is None else load_image(name, value, max_bytes=max_upload_bytes)
