@@ -610,7 +610,7 @@ def test_jsonschema_fallback_agrees_with_openapi_core(
     operation: str, path: str, options: dict[str, Any]
 ) -> None:
     from stability_v1alpha.testing._multipart import parse_multipart
-    from stability_v1alpha.testing._validation import ValidationInput, get_validator
+    from stability_v1alpha.testing._spec_validator import ValidationInput, get_validator
 
     request = httpx.Request(
         "POST",

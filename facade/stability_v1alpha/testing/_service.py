@@ -34,7 +34,7 @@ from ._defaults import (
 )
 from ._multipart import MultipartError, MultipartPart, parse_multipart
 from ._records import HeaderMap
-from ._validation import SchemaIssue, ValidationInput, get_validator
+from ._spec_validator import SchemaIssue, ValidationInput, get_validator
 
 __all__ = [
     "FakeService",
