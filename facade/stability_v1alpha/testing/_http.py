@@ -65,6 +65,9 @@ _HEADER_DEFECTS = (
 )
 # Longest text of a request line quoted back in an error message.
 _MAX_QUOTE = 200
+# After its answer, a closing connection reads and drops input for at most this long / this much.
+_LINGER_SECONDS = 2.0
+_MAX_LINGER_BYTES = 64 * 1024 * 1024
 # Oversized bodies up to this size are read and dropped before the 400 is sent.
 _MAX_DISCARD = 256 * 1024 * 1024
 
@@ -157,14 +160,16 @@ class FakeHTTPServer(ThreadingHTTPServer):
 
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
-            self._active.discard(request)
             aborting = request in self._aborting
             self._aborting.discard(request)
-        if aborting:
-            # A shutdown() first would send FIN; closing right away sends RST.
-            self.close_request(request)
-        else:
-            super().shutdown_request(request)
+        if not aborting:  # a shutdown() first would send FIN; closing right away sends RST
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_WR)
+                if not self.state.stopping.is_set():
+                    _linger(request)  # still in _active: stop() can cut it short
+        with self._lock:
+            self._active.discard(request)
+        self.close_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # socketserver prints tracebacks to stderr; a client hanging up is routine.
@@ -434,6 +439,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:
             self.close_connection = True  # the client stopped listening
+
+
+def _linger(connection: socket.socket) -> None:
+    """Read and drop what the client still sends, until it closes or a bounded time passes.
+
+    Closing a socket with unread input sends a TCP reset, and the client's
+    system may then drop the answer before the client has read it: the 400
+    to a request refused before its end (a huge header, a broken chunk)
+    would be lost. Web servers linger before closing for the same reason.
+    """
+    deadline = time.monotonic() + _LINGER_SECONDS
+    drained = 0
+    while drained < _MAX_LINGER_BYTES:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        connection.settimeout(remaining)
+        data = connection.recv(1 << 16)
+        if not data:
+            return
+        drained += len(data)
 
 
 @functools.lru_cache(maxsize=1)
