@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -31,13 +30,6 @@ def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
     ``verify=False`` only skips loading the CA bundle (~40 ms a client): no TLS is involved.
     """
     return httpx.Client(base_url=base_url, verify=False, **kwargs)
-
-
-@pytest.fixture
-def client(stability_server: FakeStabilityServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": stability_server.api_key, "Accept": "image/png"}
-    with http_client(base_url=stability_server.base_url, headers=headers, timeout=10) as c:
-        yield c
 
 
 def body(**fields: Any) -> dict[str, Any]:
@@ -610,7 +602,7 @@ def test_jsonschema_fallback_agrees_with_openapi_core(
     operation: str, path: str, options: dict[str, Any]
 ) -> None:
     from stability_v1alpha.testing._multipart import parse_multipart
-    from stability_v1alpha.testing._validation import ValidationInput, get_validator
+    from stability_v1alpha.testing._spec_validator import ValidationInput, get_validator
 
     request = httpx.Request(
         "POST",

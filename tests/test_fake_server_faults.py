@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,16 +22,6 @@ from stability_v1alpha.testing._images import decode_png
 
 T2I = "/v1alpha/generation/stable-diffusion-v1-5/text-to-image"
 BODY: dict[str, Any] = {"text_prompts": [{"text": "a red fox"}], "seed": 11}
-
-
-@pytest.fixture
-def client(stability_server: FakeStabilityServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": stability_server.api_key, "Accept": "image/png"}
-    # verify=False only skips loading the CA bundle: the loopback server speaks plain HTTP.
-    with httpx.Client(
-        base_url=stability_server.base_url, headers=headers, timeout=5, verify=False
-    ) as c:
-        yield c
 
 
 def test_fail_next_sends_a_goa_error_then_recovers(

@@ -8,13 +8,12 @@ import random
 import struct
 import time
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from stability_v1alpha._png import PNG_SIGNATURE, PNGFormatError, read_png_info
-from stability_v1alpha.testing import FakeStabilityServer, _images, make_png
+from stability_v1alpha.testing import _images, make_png
 from stability_v1alpha.testing._images import Raster, UnsupportedPNGError, decode_png
 
 ENGINE = "stable-diffusion-v1-5"
@@ -186,16 +185,6 @@ def test_blend_and_select() -> None:
 
 
 # --------------------------------------------------------------------------- over HTTP
-
-
-@pytest.fixture
-def client(stability_server: FakeStabilityServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": stability_server.api_key, "Accept": "image/png"}
-    # verify=False only skips loading the CA bundle: the loopback server speaks plain HTTP.
-    with httpx.Client(
-        base_url=stability_server.base_url, headers=headers, timeout=10, verify=False
-    ) as c:
-        yield c
 
 
 def options(**fields: Any) -> str:

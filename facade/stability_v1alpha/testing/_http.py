@@ -6,13 +6,20 @@ connection so that ``stop()`` can shut them down (a keep-alive connection
 otherwise keeps its handler thread blocked in ``recv``), counts accepted
 connections (tests check that a client reuses them), and can close a
 connection with a TCP reset instead of an orderly FIN.
+
+Whatever a client sends, the answer is a goa error in JSON with a 4xx status,
+like the service's: any method other than POST on a known path gets 405, a
+request line or header section the standard library cannot parse gets 400
+(or 414/431) instead of its HTML page, and so does broken body framing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import functools
 import logging
+import re
 import socket
 import struct
 import sys
@@ -43,7 +50,24 @@ logger = logging.getLogger("stability_v1alpha.testing")
 
 # Idle keep-alive connections are closed after this long, like a real front end.
 _IDLE_TIMEOUT = 60.0
+# Longest request line, header line or chunk-size line (the standard library's limit).
 _MAX_HEADER_LINE = 65536
+# Trailer lines accepted after a chunked body (as many as headers before it).
+_MAX_TRAILERS = 100
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+# What the header parser reports for a line that is no header (it then stops
+# reading headers) or a continuation line; defects of a multipart body are no concern here.
+_HEADER_DEFECTS = (
+    email.errors.MissingHeaderBodySeparatorDefect,
+    email.errors.FirstHeaderLineIsContinuationDefect,
+    email.errors.InvalidHeaderDefect,
+)
+# Longest text of a request line quoted back in an error message.
+_MAX_QUOTE = 200
+# After its answer, a closing connection reads and drops input for at most this long / this much.
+_LINGER_SECONDS = 2.0
+_MAX_LINGER_BYTES = 64 * 1024 * 1024
 # Oversized bodies up to this size are read and dropped before the 400 is sent.
 _MAX_DISCARD = 256 * 1024 * 1024
 
@@ -136,14 +160,16 @@ class FakeHTTPServer(ThreadingHTTPServer):
 
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
-            self._active.discard(request)
             aborting = request in self._aborting
             self._aborting.discard(request)
-        if aborting:
-            # A shutdown() first would send FIN; closing right away sends RST.
-            self.close_request(request)
-        else:
-            super().shutdown_request(request)
+        if not aborting:  # a shutdown() first would send FIN; closing right away sends RST
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_WR)
+                if not self.state.stopping.is_set():
+                    _linger(request)  # still in _active: stop() can cut it short
+        with self._lock:
+            self._active.discard(request)
+        self.close_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # socketserver prints tracebacks to stderr; a client hanging up is routine.
@@ -167,11 +193,58 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = _IDLE_TIMEOUT
 
-    # Every method goes through the same path; the service answers 405 where needed.
-    def do_POST(self) -> None:
-        self._serve()
+    def handle_one_request(self) -> None:
+        """Read and answer one request.
 
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_POST
+        Replaces the standard library's version, which answers a method it has
+        no ``do_<METHOD>`` for with an HTML 501: here every method, whatever
+        its name, reaches :meth:`_serve`, and the service answers 405 to all
+        but POST.
+        """
+        try:
+            self.raw_requestline = self.rfile.readline(_MAX_HEADER_LINE + 1)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if len(self.raw_requestline) > _MAX_HEADER_LINE:
+                self.requestline, self.request_version, self.command = "", "", ""
+                self.send_error(414, "request line too long")
+                return
+            if self.parse_request():
+                self._serve()
+        except TimeoutError:
+            self.close_connection = True  # the client went quiet
+
+    def parse_request(self) -> bool:
+        """The standard library's parsing, refusing HTTP/0.9 and malformed header lines too."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400, "HTTP/0.9 requests are not supported")
+            return False
+        if any(isinstance(d, _HEADER_DEFECTS) for d in self.headers.defects) or any(
+            "\n" in value
+            for value in self.headers.values()  # obs-fold, which RFC 9112 forbids
+        ):
+            self.send_error(400, "malformed header section")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Refuse a request that could not be parsed, with a goa error instead of an HTML page.
+
+        The standard library calls this for a bad request line (400, or 505
+        for a version above 1.x), a long request line (414) or too many or too
+        long headers (431). Any of these is the client's doing, so a 5xx
+        verdict is answered as 400.
+        """
+        status = code if code < 500 else 400
+        text = message or self.responses.get(status, ("bad request",))[0]
+        if len(text) > _MAX_QUOTE:
+            text = text[: _MAX_QUOTE - 3] + "..."
+        content_type = cast(FakeHTTPServer, self.server).state.service.config.error_content_type
+        self.close_connection = True
+        self._send(goa_error(status, text, content_type=content_type, close=True), truncate=False)
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request line and status only: headers (and so API keys) are never logged.
@@ -266,22 +339,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self, state: ServerState) -> bytes:
         limit = 3 * state.service.config.max_upload_bytes + 1024 * 1024
-        encoding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+        encoding = ", ".join(self.headers.get_all("Transfer-Encoding") or ()).strip().lower()
+        lengths = self.headers.get_all("Content-Length") or []
         if encoding and encoding != "identity":
+            self.close_connection = True
             if encoding != "chunked":
-                self.close_connection = True
-                raise _BadBody(501, f"Transfer-Encoding {encoding!r} is not supported")
+                raise _BadBody(400, f"Transfer-Encoding {encoding[:_MAX_QUOTE]!r} is not supported")
+            if lengths:
+                raise _BadBody(400, "both Transfer-Encoding and Content-Length are set")
             return self._read_chunked(limit)
-        declared = self.headers.get("Content-Length")
-        if declared is None:
+        if not lengths:
             return b""
-        try:
-            length = int(declared)
-        except ValueError:
-            length = -1
-        if length < 0:
+        if len(lengths) > 1 or not _CONTENT_LENGTH.fullmatch(lengths[0].strip()):
             self.close_connection = True
             raise _BadBody(400, "invalid Content-Length header")
+        length = int(lengths[0])
         if length > limit:
             self.close_connection = True
             if length <= _MAX_DISCARD:
@@ -299,28 +371,32 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _read_chunked(self, limit: int) -> bytes:
+        """The body of a chunked request (the caller has set the connection to close)."""
         chunks = bytearray()
         while True:
             line = self.rfile.readline(_MAX_HEADER_LINE)
             if not line:
                 raise ValueError("connection closed inside a chunked body")
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                self.close_connection = True
-                raise _BadBody(400, "malformed chunked body") from None
+            match = _CHUNK_SIZE.fullmatch(line)
+            if match is None:
+                raise _BadBody(400, "malformed chunked body: bad chunk size line")
+            size = int(match.group(1), 16)
             if size == 0:
-                while self.rfile.readline(_MAX_HEADER_LINE) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return bytes(chunks)
+                for _ in range(_MAX_TRAILERS + 1):
+                    trailer = self.rfile.readline(_MAX_HEADER_LINE)
+                    if trailer in (b"\r\n", b"\n"):
+                        return bytes(chunks)
+                    if not trailer:
+                        raise ValueError("connection closed inside the trailers")
+                raise _BadBody(400, "malformed chunked body: too many trailer lines")
             if len(chunks) + size > limit:
-                self.close_connection = True
                 raise _BadBody(400, f"invalid_file_size: the request body is over {limit} bytes")
             chunk = self.rfile.read(size)
             if len(chunk) != size:
                 raise ValueError("connection closed inside a chunk")
             chunks += chunk
-            self.rfile.readline(_MAX_HEADER_LINE)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BadBody(400, "malformed chunked body: a chunk is longer than its size")
 
     def _send(self, answer: Answer, *, truncate: bool) -> None:
         """Write the answer: status line, headers and body in one ``write``.
@@ -356,18 +432,34 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.close or truncate or self.close_connection:
             lines.append("Connection: close")
             self.close_connection = True
-        # An HTTP/0.9 request gets the bare body, as BaseHTTPRequestHandler does.
-        head = (
-            "\r\n".join((*lines, "", "")).encode("latin-1", "strict")
-            if self.request_version != "HTTP/0.9"
-            else b""
-        )
+        head = "\r\n".join((*lines, "", "")).encode("latin-1", "strict")
         payload = b"" if self.command == "HEAD" else body[: len(body) // 2] if truncate else body
         try:
             self.wfile.write(head + payload)
             self.wfile.flush()
         except OSError:
             self.close_connection = True  # the client stopped listening
+
+
+def _linger(connection: socket.socket) -> None:
+    """Read and drop what the client still sends, until it closes or a bounded time passes.
+
+    Closing a socket with unread input sends a TCP reset, and the client's
+    system may then drop the answer before the client has read it: the 400
+    to a request refused before its end (a huge header, a broken chunk)
+    would be lost. Web servers linger before closing for the same reason.
+    """
+    deadline = time.monotonic() + _LINGER_SECONDS
+    drained = 0
+    while drained < _MAX_LINGER_BYTES:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        connection.settimeout(remaining)
+        data = connection.recv(1 << 16)
+        if not data:
+            return
+        drained += len(data)
 
 
 @functools.lru_cache(maxsize=1)

@@ -63,7 +63,9 @@ def _part(part: Message) -> MultipartPart:
     if part.get_content_disposition() != "form-data":
         raise MultipartError("multipart part lacks a 'Content-Disposition: form-data' header")
     name = part.get_param("name", header="content-disposition")
-    if not isinstance(name, str) or not name:
+    # RFC 7578 requires the parameter, not a non-empty value: a part named ""
+    # is one more part the service does not know, and ignores like the others.
+    if not isinstance(name, str):
         raise MultipartError("multipart part has no name")
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):

@@ -13,7 +13,6 @@ engine (404), then the rules the spec cannot express (400).
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -34,7 +33,8 @@ from ._defaults import (
 )
 from ._multipart import MultipartError, MultipartPart, parse_multipart
 from ._records import HeaderMap
-from ._validation import SchemaIssue, ValidationInput, get_validator
+from ._spec_validator import SchemaIssue, ValidationInput, get_validator
+from ._strict_json import decode_json
 
 __all__ = [
     "FakeService",
@@ -192,7 +192,7 @@ class FakeService:
                 return None, {}, [SchemaIssue("body", str(exc))]
         elif media_type == "application/json":
             try:
-                body_json = json.loads(request.body)
+                body_json = decode_json(request.body)
             except ValueError:
                 body_json = None  # the validator reports it
         parts: dict[str, MultipartPart] = {}
@@ -269,7 +269,7 @@ class FakeService:
         if part is None:
             return {}
         try:
-            options = json.loads(part.data)
+            options = decode_json(part.data)
         except ValueError:
             return {}
         return options if isinstance(options, dict) else {}

@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.resources
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -60,6 +59,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ._multipart import MultipartError, MultipartPart, parse_multipart
+from ._strict_json import InvalidJSON, decode_json
 
 __all__ = [
     "SchemaIssue",
@@ -247,6 +247,9 @@ class SpecValidator:
         return issues
 
     def _validate(self, data: ValidationInput) -> list[SchemaIssue]:
+        not_json = _json_problem(data)
+        if not_json is not None:
+            return [not_json]
         multipart = data.parts is not None
         if multipart and not self.openapi_core_reads_json_parts:
             return self._fallback(data)
@@ -306,7 +309,7 @@ class SpecValidator:
             return issues
         if data.parts is None:
             try:
-                instance: Any = json.loads(data.body)
+                instance: Any = decode_json(data.body)
             except ValueError:
                 return [*issues, SchemaIssue("body", "could not be read as application/json")]
         else:
@@ -316,7 +319,7 @@ class SpecValidator:
                     continue
                 if part.name == "options":
                     try:
-                        instance["options"] = json.loads(part.data)
+                        instance["options"] = decode_json(part.data)
                     except ValueError:
                         return [
                             *issues,
@@ -326,6 +329,28 @@ class SpecValidator:
                     instance[part.name] = _placeholder(part)
         issues.extend(_schema_issues(validator.iter_errors(instance)))
         return issues
+
+
+def _json_problem(data: ValidationInput) -> SchemaIssue | None:
+    """Why the request's JSON (the body, or the multipart ``options`` part) is not strict JSON.
+
+    Checked before anything else reads it: openapi-core and the fallback
+    would take ``NaN`` or a repeated key, and fail on deep nesting.
+    """
+    if data.parts is None:
+        if data.content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return None
+        where, raw = "body", data.body
+    else:
+        options = next((p for p in data.parts if p.name == "options"), None)
+        if options is None:
+            return None
+        where, raw = "options", options.data
+    try:
+        decode_json(raw)
+    except InvalidJSON as exc:
+        return SchemaIssue(where, f"not valid JSON: {_clip(str(exc))}")
+    return None
 
 
 def _operations(spec: Mapping[str, Any]) -> dict[str, str | None]:
