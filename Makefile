@@ -56,7 +56,11 @@ demo: $(STAMP)
 ## Build the wheel and the sdist into dist/ (the wheel is built from the sdist).
 dist: $(STAMP)
 	rm -rf dist build
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --quiet --outdir dist .
+
+## Install both into fresh virtualenvs outside the checkout and use them as a user would.
+dist-check: dist
+	$(BIN)/python -m tools.dist_check dist
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
