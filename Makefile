@@ -12,11 +12,12 @@ GEN_PKG  := generated/stability_v1alpha_api
 GENERATE  = $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config generator-config.yml --meta none --overwrite --fail-on-warning
 
-.PHONY: venv generate check-generated lint typecheck pytest test demo bench spec-diff clean
+.PHONY: venv generate check-generated lint typecheck pytest test demo dist dist-check bench spec-diff clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# _version.py too: the installed metadata carries the version.
+$(STAMP): pyproject.toml facade/stability_v1alpha/_version.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is required (set PYTHON=...)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,15 @@ test: check-generated lint typecheck pytest
 ## Generate one image through the facade against the embedded fake server.
 demo: $(STAMP)
 	$(BIN)/python -m stability_v1alpha.demo --out out
+
+## Build the wheel and the sdist into dist/ (the wheel is built from the sdist).
+dist: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m build --quiet --outdir dist .
+
+## Install both into fresh virtualenvs outside the checkout and use them as a user would.
+dist-check: dist
+	$(BIN)/python -m tools.dist_check dist
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)

@@ -94,18 +94,18 @@ def _secrets(arguments: Sequence[str]) -> list[str]:
 
 def _serve_fake(arguments: list[str]) -> int:
     """``serve-fake``: hand the rest of the command line to the fake server's own CLI."""
+    from ..testing.__main__ import serve_main
+
     try:
-        from ..testing.__main__ import serve_main
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("stability_v1alpha"):
+        return serve_main(arguments, prog="stability-v1alpha serve-fake")
+    except ImportError:  # the server's modules are imported once the arguments are read
+        from ..testing._extra import missing_extra
+
+        message = missing_extra()
+        if message is None:
             raise
-        print(
-            f"error: serve-fake needs the testing extra ({exc.name} is not installed): "
-            "pip install 'stability-v1alpha[testing]'",
-            file=sys.stderr,
-        )
+        print(f"error: {message}", file=sys.stderr)
         return 1
-    return serve_main(arguments, prog="stability-v1alpha serve-fake")
 
 
 def _log_http() -> None:

@@ -8,7 +8,9 @@ in fixtures.
 
 Names are loaded on first use (PEP 562) so that importing this package, which
 pytest does for the plugin in every session, costs nothing; the server pulls
-in openapi-core only when it is actually used.
+in openapi-core only when it is actually used. Without the ``testing`` extra,
+that first use raises ``ModuleNotFoundError`` (``_extra.MissingExtraError``)
+with a one-line message saying what to install.
 """
 
 from __future__ import annotations
@@ -88,7 +90,16 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
+    try:
+        module = importlib.import_module(home, __name__)
+    except ImportError as exc:
+        from ._extra import MissingExtraError, missing_extra
+
+        message = missing_extra()
+        if message is None:
+            raise
+        raise MissingExtraError(message) from exc
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

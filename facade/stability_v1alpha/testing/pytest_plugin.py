@@ -19,6 +19,9 @@ Fixtures:
     ``max_retries=0``, so that each injected fault surfaces as one error;
     closed after the test. The async fixture is an async generator: use it
     from tests run by anyio (``@pytest.mark.anyio``) or pytest-asyncio.
+
+Without the ``testing`` extra, a test that asks for a fixture fails with one
+line naming the extra; tests that use none of them are not affected.
 """
 
 from __future__ import annotations
@@ -36,10 +39,21 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def stability_server_session() -> Iterator[FakeStabilityServer]:
     """A fake Stability server shared by the whole test session."""
-    from stability_v1alpha.testing import FakeStabilityServer
-
-    with FakeStabilityServer() as server:
+    with _server_class()() as server:
         yield server
+
+
+def _server_class() -> type[FakeStabilityServer]:
+    """The server class; without the ``testing`` extra, fail the test with one line."""
+    from stability_v1alpha.testing._extra import MissingExtraError
+
+    try:
+        from stability_v1alpha.testing import FakeStabilityServer
+    except MissingExtraError as exc:
+        missing = str(exc)
+    else:
+        return FakeStabilityServer
+    pytest.fail(missing, pytrace=False)  # outside the except: no chained traceback
 
 
 @pytest.fixture
