@@ -10,7 +10,7 @@ Modules, one concern each:
 * :mod:`.loader`: YAML/JSON, ``$ref`` resolution, ``allOf`` merging;
 * the walkers: :mod:`.compare` (document, paths), :mod:`.operation` (one
   operation), :mod:`.security`, :mod:`.schema_diff` (schemas, keyword table),
-  sharing a :class:`.walk.Walk`;
+  sharing a :class:`.shared_state.SharedState`;
 * :mod:`.rules`: the classification table;
 * :mod:`.render`: text, markdown and JSON reports;
 * :mod:`.code_impact` (regeneration, griffe API diff, facade checks) with

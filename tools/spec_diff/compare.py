@@ -23,7 +23,7 @@ from .operation import PATH_PARAM, OperationDiffer
 from .rules import classify
 from .schema_diff import SchemaDiffer
 from .security import compare_security, compare_security_schemes
-from .walk import Walk
+from .shared_state import SharedState
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -40,7 +40,7 @@ def diff_specs(
     """
     collector = _Collector()
     schemas = SchemaDiffer(old, new, collector.add)
-    _DocumentDiffer(Walk(old, new, schemas, collector.add, dict(media_aliases or {}))).run()
+    _DocumentDiffer(SharedState(old, new, schemas, collector.add, dict(media_aliases or {}))).run()
     changes = [classify(f) for f in collector.merged()]
     return sorted(changes, key=lambda c: -c.level.rank)
 
@@ -82,15 +82,15 @@ def _sunset_in_future(op: Mapping[str, Any]) -> bool:
 
 
 class _DocumentDiffer:
-    def __init__(self, walk: Walk) -> None:
-        self.walk = walk
-        self.old, self.new = walk.old, walk.new
-        self.emit = walk.emit
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+        self.old, self.new = state.old, state.new
+        self.emit = state.emit
 
     def run(self) -> None:
         self._paths()
         self._global_security()
-        compare_security_schemes(self.walk)
+        compare_security_schemes(self.state)
         self._component_schemas()
         self._servers()
 
@@ -139,7 +139,7 @@ class _DocumentDiffer:
                     )
                 else:
                     OperationDiffer(
-                        self.walk,
+                        self.state,
                         name,
                         (old_raw, old_item, old_ops[method]),
                         (new_raw, new_item, new_ops[method]),
@@ -175,7 +175,7 @@ class _DocumentDiffer:
         if every and every <= overriding:
             return
         compare_security(
-            self.walk,
+            self.state,
             None,
             ("security",),
             self.old.doc.get("security"),
