@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .facade_run import call_name, grouped
 from .model import Change, Level, Report
 
 _TITLES = {Level.BREAKING: "Breaking", Level.WARNING: "Warnings", Level.INFO: "Info"}
@@ -85,6 +86,9 @@ def _impact_text(impact: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"  Regenerating {gen['package']} failed: {gen.get('error')}")
     lines += [f"  {line}" for line in _facade_lines(impact["facade"])]
+    verdict = _facade_verdict(impact)
+    if verdict:
+        lines.append(verdict)
     lines.append(f"Callers affected: {'yes' if impact['callers_affected'] else 'no'}")
     lines += [f"  - {r}" for r in impact["reasons"]]
     lines += [f"  note: {n}" for n in impact.get("notes", [])]
@@ -116,6 +120,7 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
                 "imports fine)" if before["ok"] else "fails too)"
             )
         lines.append(f"Facade with the regenerated client: {state}")
+    lines += _run_lines(facade)
     used = facade.get("uses_generated", [])
     missing = facade.get("missing_generated_names", [])
     lines.append(
@@ -123,6 +128,36 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
         + (", ".join(missing) if missing else "none")
     )
     return lines
+
+
+def _run_lines(facade: dict[str, Any]) -> list[str]:
+    """The facade calls made on the regenerated client, failures one per line."""
+    if facade.get("run_error"):
+        return [f"Facade calls on the regenerated client: not run ({facade['run_error']})"]
+    run = facade.get("run")
+    if not run:
+        return []
+    failed = [r for r in run if not r["ok"]]
+    before = set(facade.get("failing_before", []))
+    lines = [
+        f"Facade calls on the regenerated client (fake server, new spec): "
+        f"{len(run) - len(failed)} of {len(run)} work ({facade.get('run_seconds', 0):.1f} s)"
+    ]
+    lines += [f"  x {line}" for line in grouped(r for r in failed if call_name(r) not in before)]
+    lines += [
+        f"  x {line} (fails with the old client too)"
+        for line in grouped(r for r in failed if call_name(r) in before)
+    ]
+    return lines
+
+
+def _facade_verdict(impact: dict[str, Any]) -> str | None:
+    broken = impact.get("facade_breaks", [])
+    if broken:
+        return "The facade breaks: " + ", ".join(broken)
+    if impact["facade"].get("run"):
+        return "The facade works: every public call succeeds with the regenerated client"
+    return None
 
 
 # -- markdown --------------------------------------------------------------------------
@@ -188,12 +223,15 @@ def _impact_markdown(impact: dict[str, Any]) -> list[str]:
         lines.append(f"Regenerating `{gen['package']}` failed: {_md(str(gen.get('error')))}")
     lines.append("")
     for line in _facade_lines(impact["facade"]):
-        if line.startswith("  - "):
+        if line.startswith(("  - ", "  x ")):
             lines.append(f"  - ❌ {_md(line[4:])}")
         elif line.startswith("  + "):
             lines.append(f"  - added `{line[4:]}`")
         else:
             lines.append(f"- {_md(line)}")
+    verdict = _facade_verdict(impact)
+    if verdict:
+        lines += ["", f"**{_md(verdict)}**"]
     lines += ["", f"**Callers affected: {'yes' if impact['callers_affected'] else 'no'}**", ""]
     lines += [f"- {_md(r)}" for r in impact["reasons"]]
     lines += [f"- Note: {_md(n)}" for n in impact.get("notes", [])]
