@@ -20,12 +20,11 @@ from typing import Any
 from .loader import JSONObj, Spec, as_list, as_map
 from .model import Change, Finding
 from .operation import PATH_PARAM, OperationDiffer
+from .raw_walk import METHODS, report_unjudged
 from .rules import classify
 from .schema_diff import SchemaDiffer
 from .security import compare_security, compare_security_schemes
 from .shared_state import SharedState
-
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def diff_specs(
@@ -40,7 +39,9 @@ def diff_specs(
     """
     collector = _Collector()
     schemas = SchemaDiffer(old, new, collector.add)
-    _DocumentDiffer(SharedState(old, new, schemas, collector.add, dict(media_aliases or {}))).run()
+    state = SharedState(old, new, schemas, collector.add, dict(media_aliases or {}))
+    _DocumentDiffer(state).run()
+    report_unjudged(state, judged_anything=bool(collector.merged()))
     changes = [classify(f) for f in collector.merged()]
     return sorted(changes, key=lambda c: -c.level.rank)
 
