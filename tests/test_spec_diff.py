@@ -405,19 +405,6 @@ def clone(tmp_path: Path) -> Path:
     return target
 
 
-def test_base_defaults_to_last_commit_touching_the_spec(
-    capsys: pytest.CaptureFixture[str], clone: Path
-) -> None:
-    last = git(clone, "log", "-1", "--format=%h", "--", "openapi.yaml").strip()
-    (clone / "openapi.yaml").write_text(edited((clone / "openapi.yaml").read_text(), STEPS_100))
-    code, out = run_cli(capsys, "--repo", str(clone), "--no-code-impact", "--format", "json")
-    data = json.loads(out)
-    assert code == 0
-    assert data["old"] == f"openapi.yaml@{last}"
-    assert data["new"] == "openapi.yaml (working tree)"
-    assert [c["id"] for c in data["changes"]] == ["request-property-max-decreased"] * 3
-
-
 def test_base_revision(capsys: pytest.CaptureFixture[str], clone: Path) -> None:
     spec = clone / "openapi.yaml"
     spec.write_text(edited(spec.read_text(), STEPS_100))

@@ -47,9 +47,22 @@ def _summary_line(report: Report) -> str:
 # -- text ------------------------------------------------------------------------------
 
 
+def _compared(report: Report) -> list[str]:
+    """``Base: ...`` and ``Head: ...``: what was compared, and why that."""
+    out = []
+    for title, side, label in (
+        ("Base", report.base, report.old_label),
+        ("Head", report.head, report.new_label),
+    ):
+        chosen = side.get("chosen")
+        out.append(f"{title}: {label}" + (f" ({chosen})" if chosen and chosen != "file" else ""))
+    return out
+
+
 def render_text(report: Report) -> str:
     lines = [
         f"OpenAPI spec diff: {report.old_label} -> {report.new_label}",
+        *_compared(report),
         _summary_line(report),
         "",
     ]
@@ -168,6 +181,8 @@ def render_markdown(report: Report) -> str:
     lines = [
         f"## OpenAPI spec diff: `{report.old_label}` → `{report.new_label}`",
         "",
+        *(f"{_md(line)}  " for line in _compared(report)),
+        "",
         "| Level | Changes |",
         "| --- | ---: |",
         f"| Breaking | {s['breaking']} |",
@@ -245,6 +260,8 @@ def render_json(report: Report) -> str:
     data = {
         "old": report.old_label,
         "new": report.new_label,
+        "base": report.base,
+        "head": report.head,
         "changes": [c.to_dict() for c in report.changes],
         "summary": report.summary,
         "code_impact": report.code_impact,
