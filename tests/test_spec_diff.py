@@ -28,7 +28,7 @@ import yaml
 from tools.spec_diff import Level, Spec, SpecError, diff_specs, load_file
 from tools.spec_diff.cli import main
 from tools.spec_diff.code_impact import media_aliases
-from tools.spec_diff.facade_scan import generated_names_used
+from tools.spec_diff.facade_scan import generated_names_used, public_modules, spec_dependent
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi.yaml"
@@ -442,6 +442,9 @@ def test_code_impact_of_the_readme_change(
     assert facade["mode"] == "new-generated"
     assert facade["status"] == "checked"
     assert facade["missing_generated_names"] == []
+    # Harmless for the facade: every call still works on the regenerated client.
+    assert len(facade["run"]) == 12 and all(r["ok"] for r in facade["run"])
+    assert impact["facade_breaks"] == []
     assert impact["callers_affected"] is True
     assert "breaking change(s) on the wire" in impact["reasons"][0]
 
@@ -530,6 +533,20 @@ def test_code_impact_when_the_base_has_no_facade(
     assert "does not exist at" in out
     assert "Facade with the regenerated client: imports fine" in out
     assert "Callers affected: no" in out
+
+
+def test_only_modules_the_spec_can_reach_are_compared(tmp_path: Path) -> None:
+    """The demo and the fake server are built on the facade and the spec file, not on the
+    generated types: their API cannot follow a spec change, so it is not listed; a public
+    module built on the generated package is."""
+    package = ROOT / "facade" / "stability_v1alpha"
+    assert {"demo", "testing"} <= set(public_modules(package))
+    assert spec_dependent(package).isdisjoint({"demo", "testing", "testing.pytest_plugin"})
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "raw.py").write_text("from stability_v1alpha_api import models\n")
+    (tmp_path / "demo.py").write_text("from . import raw\n")
+    (tmp_path / "_private.py").write_text("import stability_v1alpha_api.types\n")
+    assert spec_dependent(tmp_path) == {"raw"}
 
 
 def test_generated_names_used_follows_dynamic_imports(tmp_path: Path) -> None:
