@@ -372,10 +372,31 @@ def test_input_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert "not an OpenAPI 3.x document" in capsys.readouterr().err
 
 
+def test_internal_errors_exit_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pair: tuple[str, str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise ValueError("walker fell over")
+
+    monkeypatch.setattr("tools.spec_diff.cli.diff_specs", broken)
+    assert main([*pair, "--no-code-impact"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "error: internal error while comparing the specs (ValueError: walker fell over); "
+        "--debug shows where"
+    )
+    assert main([*pair, "--no-code-impact", "--debug"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run_cli(capsys, "--list-rules")
     assert code == 0
-    assert "request-property-max-decreased" in out and "response-property-enum-value-added" in out
+    rows = {line.split()[0]: line.split()[1:4] for line in out.splitlines()[1:]}
+    assert rows["request-property-max-set"] == ["breaking", "request", "same"]
+    assert rows["response-property-max-set"] == ["info", "response", "absent"]
+    assert rows["response-property-enum-value-added"] == ["breaking", "response", "warning"]
+    assert rows["response-body-any-of-added"] == ["breaking", "response", "same"]
 
 
 def test_module_entry_point(pair: tuple[str, str]) -> None:

@@ -19,7 +19,8 @@ Modules, one concern each:
 """
 
 from .compare import diff_specs
-from .loader import Spec, SpecError, load_file
+from .loader import Spec, SpecError
 from .model import Change, Level, Report, Side
+from .sources import load_file
 
 __all__ = ["Change", "Level", "Report", "Side", "Spec", "SpecError", "diff_specs", "load_file"]

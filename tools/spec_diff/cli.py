@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list-rules", action="store_true", help="print the classification table and exit"
     )
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return p
 
 
@@ -92,9 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception:  # a bug, not a verdict: never let it look like "breaking found" (1)
-        traceback.print_exc()
-        print("error: internal error while comparing the specs", file=sys.stderr)
+    except Exception as exc:  # a bug, not a verdict: never let it look like "breaking found" (1)
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"error: internal error while comparing the specs ({type(exc).__name__}: {exc}); "
+            "--debug shows where",
+            file=sys.stderr,
+        )
         return 2
     sys.stdout.write(render(report, args.format))
     return _exit_status(report, args.fail_on)

@@ -168,9 +168,12 @@ def _facade_verdict(impact: dict[str, Any]) -> str | None:
     broken = impact.get("facade_breaks", [])
     if broken:
         return "The facade breaks: " + ", ".join(broken)
-    if impact["facade"].get("run"):
+    run = impact["facade"].get("run")
+    if not run:
+        return None
+    if all(r["ok"] for r in run):
         return "The facade works: every public call succeeds with the regenerated client"
-    return None
+    return "The facade fails with the client of the old spec as well: not broken by this change"
 
 
 # -- markdown --------------------------------------------------------------------------

@@ -292,6 +292,11 @@ def _wrap_detail(label: str, verdict: str, full: list[str], maybe: list[str]) ->
         return f"{label} match {full[0]} and may match {', '.join(maybe)} too"
     if verdict == "uncertain":
         return f"whether {label} match {', '.join(maybe)} cannot be decided"
+    if maybe:
+        return (
+            f"{label} do not all match an alternative (some may match {', '.join(maybe)}): "
+            "the server rejects the others"
+        )
     return f"{label} match no alternative: the server rejects them"
 
 

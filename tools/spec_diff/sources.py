@@ -8,9 +8,13 @@ uncommitted work.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from .bundle import bundle, has_external_refs
 from .loader import Spec, SpecError, parse_text
 
 SPEC_FILE = "openapi.yaml"
@@ -114,13 +118,29 @@ def _read(path: str) -> str:
         raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def _spec(text: str, path: str, label: str, read: Callable[[str], str]) -> tuple[Spec, str]:
+    """The spec, with references to other files inlined, and the text to generate from
+    (the bundled document when there were such references: the generator gets one file)."""
+    doc = parse_text(text, label)
+    if not has_external_refs(doc):
+        return Spec(doc, label), text
+    doc = bundle(doc, path, read)
+    return Spec(doc, label), yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def load_file(path: str | Path) -> Spec:
+    """Load a spec from a YAML or JSON file (references to other files inlined)."""
+    return _spec(_read(str(path)), str(path), str(path), _read)[0]
+
+
 def from_files(old_path: str, new_path: str, root: Path) -> Versions:
     """Two spec files; generator config and facade come from ``root``."""
-    old_text, new_text = _read(old_path), _read(new_path)
+    old, old_text = _spec(_read(old_path), old_path, old_path, _read)
+    new, new_text = _spec(_read(new_path), new_path, new_path, _read)
     config = _config_in_tree(root)
     return Versions(
-        old=Spec(parse_text(old_text, old_path), old_path),
-        new=Spec(parse_text(new_text, new_path), new_path),
+        old=old,
+        new=new,
         old_label=old_path,
         new_label=new_path,
         old_text=old_text,
@@ -142,9 +162,16 @@ def from_git(
     if full is None:
         raise SpecError(f"unknown git revision: {rev}")
     short = _git(root, "rev-parse", "--short", full).strip()
-    old_text = _git(root, "show", f"{full}:{spec}")
+    old, old_text = _spec(
+        _git(root, "show", f"{full}:{spec}"),
+        spec,
+        f"{spec}@{short}",
+        lambda name: _git(root, "show", f"{full}:{name}"),
+    )
     new_path = root / spec
-    new_text = _read(str(new_path))
+    new, new_text = _spec(
+        _read(str(new_path)), spec, str(new_path), lambda name: _read(str(root / name))
+    )
     try:
         old_config = _git(root, "show", f"{full}:{CONFIG_FILE}")
     except SpecError:
@@ -156,8 +183,8 @@ def from_git(
         head_rev = _git(root, "rev-parse", "--short", head).strip()
         head_why = "HEAD: no uncommitted changes"
     return Versions(
-        old=Spec(parse_text(old_text, f"{spec}@{short}"), f"{spec}@{short}"),
-        new=Spec(parse_text(new_text, str(new_path)), str(new_path)),
+        old=old,
+        new=new,
         old_label=f"{spec}@{rev} ({short})" if rev != short and rev != full else f"{spec}@{short}",
         new_label=f"{spec} (working tree)" if head_rev is None else f"{spec}@{head_rev}",
         old_text=old_text,
