@@ -87,7 +87,7 @@ def choose_base(root: Path, spec: str, main: str = MAIN_BRANCH) -> tuple[str, st
       previous commit that changed the spec, so the report shows the latest change.
     """
     if has_uncommitted_change(root, spec):
-        return "HEAD", f"HEAD: {spec} has uncommitted changes"
+        return "HEAD", f"{spec} has uncommitted changes"
     head = _commit(root, "HEAD")
     if head is None:
         raise SpecError("the repository has no commits yet; pass --base REV or two files")
