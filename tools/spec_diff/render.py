@@ -115,10 +115,16 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
     base = facade.get("base")
     if base is not None:
         if base.get("status") == "ok":
+            skipped = base.get("not_compared")
             lines.append(
                 f"Facade public API vs {base['revision']}: "
                 f"{len(base['breaking'])} breaking change(s), "
                 f"{len(base['added'])} public object(s) added"
+                + (
+                    f" (not built on the generated client, so not compared: {', '.join(skipped)})"
+                    if skipped
+                    else ""
+                )
             )
             lines += [f"  - {b['explanation']}" for b in base["breaking"]]
             lines += [f"  + {name}" for name in base["added"]]
