@@ -65,11 +65,15 @@ dist-check: dist
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
-## Classify spec changes for clients of the old spec and show the code impact:
-## BASE=<git rev> (default: last commit that changed openapi.yaml) vs the working tree,
-## or OLD=<file> NEW=<file>; FORMAT=text|markdown|json; FAIL_ON=breaking|warning.
-spec-diff: $(STAMP)
-	$(BIN)/python -m tools.spec_diff $(if $(OLD)$(NEW),$(OLD) $(NEW)) $(if $(BASE),--base $(BASE)) \
+## Review a spec change: classify it for clients of the old spec and show the code impact.
+## Compares BASE=<git rev> with the working tree; without BASE: HEAD when openapi.yaml has
+## uncommitted changes, else the merge-base with main, else (on main) the commit before the
+## latest change to openapi.yaml. Or OLD=<file> NEW=<file>. FORMAT=text|markdown|json,
+## FAIL_ON=breaking|warning. Only the report goes to stdout: setting up the virtualenv
+## reports on stderr and no recipe line is echoed, so `> r.json` holds JSON alone.
+spec-diff:
+	@$(MAKE) --no-print-directory --silent venv >&2
+	@$(BIN)/python -m tools.spec_diff $(if $(OLD)$(NEW),$(OLD) $(NEW)) $(if $(BASE),--base $(BASE)) \
 		$(if $(FORMAT),--format $(FORMAT)) $(if $(FAIL_ON),--fail-on $(FAIL_ON)) $(SPEC_DIFF_ARGS)
 
 clean:

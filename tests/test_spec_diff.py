@@ -28,7 +28,7 @@ import yaml
 from tools.spec_diff import Level, Spec, SpecError, diff_specs, load_file
 from tools.spec_diff.cli import main
 from tools.spec_diff.code_impact import media_aliases
-from tools.spec_diff.facade_scan import generated_names_used
+from tools.spec_diff.facade_scan import generated_names_used, public_modules, spec_dependent
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi.yaml"
@@ -372,10 +372,31 @@ def test_input_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert "not an OpenAPI 3.x document" in capsys.readouterr().err
 
 
+def test_internal_errors_exit_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pair: tuple[str, str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise ValueError("walker fell over")
+
+    monkeypatch.setattr("tools.spec_diff.cli.diff_specs", broken)
+    assert main([*pair, "--no-code-impact"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "error: internal error while comparing the specs (ValueError: walker fell over); "
+        "--debug shows where"
+    )
+    assert main([*pair, "--no-code-impact", "--debug"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run_cli(capsys, "--list-rules")
     assert code == 0
-    assert "request-property-max-decreased" in out and "response-property-enum-value-added" in out
+    rows = {line.split()[0]: line.split()[1:4] for line in out.splitlines()[1:]}
+    assert rows["request-property-max-set"] == ["breaking", "request", "same"]
+    assert rows["response-property-max-set"] == ["info", "response", "absent"]
+    assert rows["response-property-enum-value-added"] == ["breaking", "response", "warning"]
+    assert rows["response-body-any-of-added"] == ["breaking", "response", "same"]
 
 
 def test_module_entry_point(pair: tuple[str, str]) -> None:
@@ -403,19 +424,6 @@ def clone(tmp_path: Path) -> Path:
     target = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(ROOT), str(target))
     return target
-
-
-def test_base_defaults_to_last_commit_touching_the_spec(
-    capsys: pytest.CaptureFixture[str], clone: Path
-) -> None:
-    last = git(clone, "log", "-1", "--format=%h", "--", "openapi.yaml").strip()
-    (clone / "openapi.yaml").write_text(edited((clone / "openapi.yaml").read_text(), STEPS_100))
-    code, out = run_cli(capsys, "--repo", str(clone), "--no-code-impact", "--format", "json")
-    data = json.loads(out)
-    assert code == 0
-    assert data["old"] == f"openapi.yaml@{last}"
-    assert data["new"] == "openapi.yaml (working tree)"
-    assert [c["id"] for c in data["changes"]] == ["request-property-max-decreased"] * 3
 
 
 def test_base_revision(capsys: pytest.CaptureFixture[str], clone: Path) -> None:
@@ -455,6 +463,9 @@ def test_code_impact_of_the_readme_change(
     assert facade["mode"] == "new-generated"
     assert facade["status"] == "checked"
     assert facade["missing_generated_names"] == []
+    # Harmless for the facade: every call still works on the regenerated client.
+    assert len(facade["run"]) == 12 and all(r["ok"] for r in facade["run"])
+    assert impact["facade_breaks"] == []
     assert impact["callers_affected"] is True
     assert "breaking change(s) on the wire" in impact["reasons"][0]
 
@@ -543,6 +554,20 @@ def test_code_impact_when_the_base_has_no_facade(
     assert "does not exist at" in out
     assert "Facade with the regenerated client: imports fine" in out
     assert "Callers affected: no" in out
+
+
+def test_only_modules_the_spec_can_reach_are_compared(tmp_path: Path) -> None:
+    """The demo and the fake server are built on the facade and the spec file, not on the
+    generated types: their API cannot follow a spec change, so it is not listed; a public
+    module built on the generated package is."""
+    package = ROOT / "facade" / "stability_v1alpha"
+    assert {"demo", "testing"} <= set(public_modules(package))
+    assert spec_dependent(package).isdisjoint({"demo", "testing", "testing.pytest_plugin"})
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "raw.py").write_text("from stability_v1alpha_api import models\n")
+    (tmp_path / "demo.py").write_text("from . import raw\n")
+    (tmp_path / "_private.py").write_text("import stability_v1alpha_api.types\n")
+    assert spec_dependent(tmp_path) == {"raw"}
 
 
 def test_generated_names_used_follows_dynamic_imports(tmp_path: Path) -> None:

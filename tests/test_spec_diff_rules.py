@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tools.spec_diff import Level, Spec, diff_specs
-from tools.spec_diff.rules import ALL_RULES, RULES_BY_ID, SAME
+from tools.spec_diff.rules import ABSENT, ALL_RULES, RULES_BY_ID, SAME
 
 B, W, I = Level.BREAKING, Level.WARNING, Level.INFO  # noqa: E741
 
@@ -189,6 +189,51 @@ def _flag_cases() -> dict[str, Case]:
                     level, both(required, flag), required
                 )
     return out
+
+
+def _direction_cases() -> dict[str, Case]:
+    """Properties flagged for the other direction: readOnly in requests, writeOnly in responses."""
+    ro = {"type": "string", "readOnly": True}
+    wo = {"type": "integer", "writeOnly": True}
+    req_x, resp_x = (*REQ, "properties", "x"), (*RESP, "properties", "x")
+    return {
+        "request-optional-read-only-property-added": Case(
+            I, new=put((*REQ, "properties", "y"), ro)
+        ),
+        "request-required-read-only-property-added": Case(
+            I, new=both(put((*REQ, "properties", "y"), ro), put((*REQ, "required"), ["y"]))
+        ),
+        "request-optional-read-only-property-removed": Case(
+            I, old=put((*REQ, "properties", "y"), ro)
+        ),
+        "request-required-read-only-property-removed": Case(
+            I, old=both(put((*REQ, "properties", "y"), ro), put((*REQ, "required"), ["y"]))
+        ),
+        "request-read-only-property-became-required": Case(
+            I, put(req_x, ro), both(put(req_x, ro), put((*REQ, "required"), ["x"]))
+        ),
+        "request-read-only-property-became-optional": Case(
+            I, both(put(req_x, ro), put((*REQ, "required"), ["x"])), put(req_x, ro)
+        ),
+        "response-optional-write-only-property-added": Case(
+            I, new=put((*RESP, "properties", "y"), wo)
+        ),
+        "response-required-write-only-property-added": Case(
+            I, new=both(put((*RESP, "properties", "y"), wo), put((*RESP, "required"), ["x", "y"]))
+        ),
+        "response-optional-write-only-property-removed": Case(
+            I, old=put((*RESP, "properties", "y"), wo)
+        ),
+        "response-required-write-only-property-removed": Case(
+            I, put(resp_x, wo), both(drop(resp_x), put((*RESP, "required"), []))
+        ),
+        "response-write-only-property-became-optional": Case(
+            I, put(resp_x, wo), both(put(resp_x, wo), put((*RESP, "required"), []))
+        ),
+        "response-write-only-property-became-required": Case(
+            I, both(put(resp_x, wo), put((*RESP, "required"), [])), put(resp_x, wo)
+        ),
+    }
 
 
 STRUCTURAL: dict[str, Case] = {
@@ -367,7 +412,7 @@ STRUCTURAL: dict[str, Case] = {
         put((*OP, "security"), [{"key": []}, {"other": []}]),
     ),
     "api-security-removed": Case(
-        I,
+        B,
         put((*OP, "security"), [{"key": []}, {"other": []}]),
         put((*OP, "security"), [{"key": []}]),
     ),
@@ -382,7 +427,7 @@ STRUCTURAL: dict[str, Case] = {
         put((*OP, "security"), [{"oauth": ["a"]}]),
     ),
     "api-global-security-added": Case(I, new=put(("security",), [{"key": []}, {"other": []}])),
-    "api-global-security-removed": Case(I, old=put(("security",), [{"key": []}, {"other": []}])),
+    "api-global-security-removed": Case(B, old=put(("security",), [{"key": []}, {"other": []}])),
     "api-global-security-became-required": Case(B, old=drop(("security",))),
     "api-security-became-required": Case(
         B, put((*OP, "security"), []), put((*OP, "security"), [{"key": []}])
@@ -409,7 +454,15 @@ STRUCTURAL: dict[str, Case] = {
     # servers
     "api-server-added": Case(I, new=put(("servers", 1), {"url": "https://eu.example.com"})),
     "api-server-removed": Case(I, new=put(("servers",), [])),
+    # documents differing where no schema rule looks
+    "documentation-changed": Case(I, new=put((*OP, "summary"), "Make an item")),
+    "extension-changed": Case(I, new=put((*OP, "x-internal"), True)),
+    "unused-component-changed": Case(
+        I, new=put(("components", "schemas", "Spare"), {"type": "string"})
+    ),
+    "unclassified-change": Case(W, new=put((*OP, "callbacks"), {"done": {}})),
     **_flag_cases(),
+    **_direction_cases(),
 }
 
 # -- schema keyword rules --------------------------------------------------------------
@@ -420,6 +473,76 @@ INT = {"type": "integer"}
 ARR = {"type": "array", "items": {"type": "string"}}
 OBJ = {"type": "object"}
 STR = {"type": "string"}
+
+TUPLE = {"type": "array", "prefixItems": [STR, INT]}
+BOOL = {"type": "boolean"}
+OBJ_A = {"type": "object", "properties": {"a": STR}}
+
+# A sample value per whole-value constraint keyword, and the levels of adding,
+# removing and changing it: (request, response) each.
+_CONSTRAINT_SAMPLES: dict[str, tuple[Any, Any]] = {
+    "not": ({"type": "integer"}, {"type": "boolean"}),
+    "const": ("a", "b"),
+    "if": ({"properties": {"a": STR}}, {"properties": {"b": STR}}),
+    "then": ({"required": ["a"]}, {"required": ["b"]}),
+    "else": ({"required": ["a"]}, {"required": ["b"]}),
+    "prefix-items": ([STR], [INT]),
+    "contains": (STR, INT),
+    "dependent-required": ({"a": ["b"]}, {"a": ["c"]}),
+    "dependent-schemas": ({"a": {"required": ["b"]}}, {"a": {"required": ["c"]}}),
+    "pattern-properties": ({"^x-": STR}, {"^x-": INT}),
+    "property-names": ({"maxLength": 5}, {"maxLength": 3}),
+    "unevaluated-properties": (False, STR),
+    "unevaluated-items": (False, STR),
+    "content-schema": (OBJ, ARR),
+    "content-media-type": ("application/json", "text/plain"),
+    "content-encoding": ("base64", "base32"),
+}
+_KEYWORD = {
+    slug: "".join(w if i == 0 else w.capitalize() for i, w in enumerate(slug.split("-")))
+    for slug in _CONSTRAINT_SAMPLES
+}
+_BOTH_WAYS = {"const", "content-media-type", "content-encoding"}  # any other value breaks
+CONSTRAINT_CASES: dict[str, tuple[Doc, Doc, Level | None, Level | None]] = {}
+for _slug, (_a, _b) in _CONSTRAINT_SAMPLES.items():
+    _kw = _KEYWORD[_slug]
+    _changed = B if _slug in _BOTH_WAYS else W
+    CONSTRAINT_CASES[f"{_slug}-added"] = (STR, {**STR, _kw: _a}, B, I)
+    CONSTRAINT_CASES[f"{_slug}-removed"] = ({**STR, _kw: _a}, STR, I, B)
+    CONSTRAINT_CASES[f"{_slug}-changed"] = ({**STR, _kw: _a}, {**STR, _kw: _b}, _changed, _changed)
+
+# A schema newly wrapped in oneOf / anyOf: judged by what old payloads match.
+WRAP_CASES: dict[str, tuple[Doc, Doc, Level | None, Level | None]] = {
+    # each old type matches its own alternative; each alternative fits the old schema
+    "wrapped-in-one-of-compatible": ({"type": ["string", "integer"]}, {"oneOf": [STR, INT]}, I, I),
+    "wrapped-in-any-of-compatible": ({"type": ["string", "integer"]}, {"anyOf": [STR, INT]}, I, I),
+    # a string matches both alternatives: oneOf rejects it
+    "wrapped-in-one-of-ambiguous": (STR, {"oneOf": [STR, {**STR, "title": "s"}]}, B, None),
+    # an old object with `a` set matches both; one without matches only the first
+    "wrapped-in-one-of-may-be-ambiguous": (
+        OBJ_A,
+        {"oneOf": [OBJ_A, {**OBJ_A, "required": ["a"]}]},
+        W,
+        None,
+    ),
+    "wrapped-in-one-of-unmatched": (STR, {"oneOf": [INT, BOOL]}, B, None),
+    "wrapped-in-any-of-unmatched": (STR, {"anyOf": [INT, BOOL]}, B, None),
+    "wrapped-in-one-of-uncertain": (
+        {**STR, "pattern": "^a"},
+        {"oneOf": [{**STR, "pattern": "^b"}]},
+        W,
+        W,
+    ),
+    "wrapped-in-any-of-uncertain": (
+        {**STR, "pattern": "^a"},
+        {"anyOf": [{**STR, "pattern": "^b"}]},
+        W,
+        W,
+    ),
+    # the server may now send an integer, which old clients reject
+    "wrapped-in-one-of-widened": (STR, {"oneOf": [STR, INT]}, None, B),
+    "wrapped-in-any-of-widened": (STR, {"anyOf": [STR, INT]}, None, B),
+}
 
 SCHEMA_CASES: dict[str, tuple[Doc, Doc, Level | None, Level | None]] = {
     "max-decreased": ({**INT, "maximum": 10}, {**INT, "maximum": 5}, B, I),
@@ -496,6 +619,28 @@ SCHEMA_CASES: dict[str, tuple[Doc, Doc, Level | None, Level | None]] = {
     "default-value-removed": ({**INT, "default": 1}, INT, I, I),
     "additional-properties-restricted": (OBJ, {**OBJ, "additionalProperties": False}, B, I),
     "additional-properties-allowed": ({**OBJ, "additionalProperties": False}, OBJ, I, I),
+    "max-properties-decreased": ({**OBJ, "maxProperties": 5}, {**OBJ, "maxProperties": 3}, B, I),
+    "max-properties-increased": ({**OBJ, "maxProperties": 3}, {**OBJ, "maxProperties": 5}, I, B),
+    "max-properties-set": (OBJ, {**OBJ, "maxProperties": 3}, B, I),
+    "max-properties-unset": ({**OBJ, "maxProperties": 3}, OBJ, I, B),
+    "min-properties-increased": ({**OBJ, "minProperties": 1}, {**OBJ, "minProperties": 2}, B, I),
+    "min-properties-decreased": ({**OBJ, "minProperties": 2}, {**OBJ, "minProperties": 1}, I, B),
+    "min-properties-set": (OBJ, {**OBJ, "minProperties": 1}, B, I),
+    "min-properties-unset": ({**OBJ, "minProperties": 1}, OBJ, I, B),
+    "max-contains-decreased": ({**ARR, "maxContains": 5}, {**ARR, "maxContains": 3}, B, I),
+    "max-contains-increased": ({**ARR, "maxContains": 3}, {**ARR, "maxContains": 5}, I, B),
+    "max-contains-set": (ARR, {**ARR, "maxContains": 3}, B, I),
+    "max-contains-unset": ({**ARR, "maxContains": 3}, ARR, I, B),
+    "min-contains-increased": ({**ARR, "minContains": 1}, {**ARR, "minContains": 2}, B, I),
+    "min-contains-decreased": ({**ARR, "minContains": 2}, {**ARR, "minContains": 1}, I, B),
+    "min-contains-set": (ARR, {**ARR, "minContains": 1}, B, I),
+    "min-contains-unset": ({**ARR, "minContains": 1}, ARR, I, B),
+    "unique-items-set": (ARR, {**ARR, "uniqueItems": True}, B, I),
+    "unique-items-unset": ({**ARR, "uniqueItems": True}, ARR, I, B),
+    "items-became-false": (TUPLE, {**TUPLE, "items": False}, B, I),
+    "items-no-longer-false": ({**TUPLE, "items": False}, TUPLE, I, B),
+    **CONSTRAINT_CASES,
+    **WRAP_CASES,
     "one-of-added": ({"oneOf": [STR]}, {"oneOf": [STR, INT]}, I, B),
     "one-of-removed": ({"oneOf": [STR, INT]}, {"oneOf": [STR]}, B, I),
     "any-of-added": ({"anyOf": [STR]}, {"anyOf": [STR, INT]}, I, B),
@@ -557,7 +702,7 @@ def test_every_rule_has_a_case() -> None:
 
 def test_deviations_from_oasdiff_explain_themselves() -> None:
     for rule in ALL_RULES:
-        if rule.oasdiff != SAME:
+        if rule.oasdiff not in (SAME, ABSENT):
             assert rule.why, f"{rule.id} differs from oasdiff ({rule.oasdiff}) without saying why"
 
 

@@ -10,7 +10,7 @@ Modules, one concern each:
 * :mod:`.loader`: YAML/JSON, ``$ref`` resolution, ``allOf`` merging;
 * the walkers: :mod:`.compare` (document, paths), :mod:`.operation` (one
   operation), :mod:`.security`, :mod:`.schema_diff` (schemas, keyword table),
-  sharing a :class:`.walk.Walk`;
+  sharing a :class:`.shared_state.SharedState`;
 * :mod:`.rules`: the classification table;
 * :mod:`.render`: text, markdown and JSON reports;
 * :mod:`.code_impact` (regeneration, griffe API diff, facade checks) with
@@ -19,7 +19,8 @@ Modules, one concern each:
 """
 
 from .compare import diff_specs
-from .loader import Spec, SpecError, load_file
+from .loader import Spec, SpecError
 from .model import Change, Level, Report, Side
+from .sources import load_file
 
 __all__ = ["Change", "Level", "Report", "Side", "Spec", "SpecError", "diff_specs", "load_file"]

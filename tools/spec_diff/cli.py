@@ -23,7 +23,7 @@ from .rules import ALL_RULES
 
 _EPILOG = """\
 examples:
-  python -m tools.spec_diff                 # last commit that changed openapi.yaml -> working tree
+  python -m tools.spec_diff                 # the change under review (see --base) -> working tree
   python -m tools.spec_diff --base HEAD~1   # openapi.yaml at HEAD~1 -> working tree
   python -m tools.spec_diff old.yaml new.yaml --format markdown --fail-on breaking
 """
@@ -42,8 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--base",
         metavar="REV",
-        help="git revision of the spec to compare the working tree's against "
-        "(default, without files: the last commit that changed it)",
+        help="git revision of the spec to compare the working tree's against (default, "
+        "without files: HEAD when the spec has uncommitted changes, else the merge-base with "
+        "the main branch, else, on it, the commit before the latest change to the spec)",
+    )
+    p.add_argument(
+        "--main",
+        default=sources.MAIN_BRANCH,
+        metavar="BRANCH",
+        help="the main branch a plain review takes its merge-base with (default: %(default)s)",
     )
     p.add_argument(
         "--spec", default=sources.SPEC_FILE, help="spec path inside the repo (default: %(default)s)"
@@ -65,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list-rules", action="store_true", help="print the classification table and exit"
     )
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     return p
 
 
@@ -85,9 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception:  # a bug, not a verdict: never let it look like "breaking found" (1)
-        traceback.print_exc()
-        print("error: internal error while comparing the specs", file=sys.stderr)
+    except Exception as exc:  # a bug, not a verdict: never let it look like "breaking found" (1)
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"error: internal error while comparing the specs ({type(exc).__name__}: {exc}); "
+            "--debug shows where",
+            file=sys.stderr,
+        )
         return 2
     sys.stdout.write(render(report, args.format))
     return _exit_status(report, args.fail_on)
@@ -97,7 +110,11 @@ def _report(args: argparse.Namespace) -> Report:
     versions = _versions(args)
     aliases = code_impact.media_aliases(versions.new_config)
     report = Report(
-        versions.old_label, versions.new_label, diff_specs(versions.old, versions.new, aliases)
+        versions.old_label,
+        versions.new_label,
+        diff_specs(versions.old, versions.new, aliases),
+        base=versions.base,
+        head=versions.head,
     )
     if not args.no_code_impact:
         report.code_impact = code_impact.assess(
@@ -125,7 +142,7 @@ def _versions(args: argparse.Namespace) -> sources.Versions:
         )
     if root is None:
         raise SpecError(f"{start} is not inside a git work tree; give two files instead")
-    return sources.from_git(root, args.base, args.spec)
+    return sources.from_git(root, args.base, args.spec, args.main)
 
 
 def _exit_status(report: Report, fail_on: str | None) -> int:

@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,16 @@ from typing import Any
 import griffe
 import yaml
 
-from .facade_scan import GENERATED_PACKAGE, exists, generated_names_used
+from .facade_run import call_name, grouped, run_facade
+from .facade_scan import (
+    GENERATED_PACKAGE,
+    exists,
+    generated_names_used,
+    public_modules,
+    spec_dependent,
+)
+from .model_fields import covered_paths, field_breakages
+from .sources import SPEC_FILE
 
 FACADE_PACKAGE = "stability_v1alpha"
 FACADE_DIR = "facade"
@@ -63,31 +72,48 @@ def assess(inputs: Inputs) -> dict[str, Any]:
         work = Path(tmp)
         package = _package_name(inputs.new_config)
         generated: dict[str, Any] = {"package": package}
-        old_dir, old_err = _generate(inputs.old_spec, inputs.old_config, work / "old", package)
-        new_dir, new_err = _generate(inputs.new_spec, inputs.new_config, work / "new", package)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the generator is single-threaded
+            old_job = pool.submit(
+                _generate, inputs.old_spec, inputs.old_config, work / "old", package
+            )
+            new_job = pool.submit(
+                _generate, inputs.new_spec, inputs.new_config, work / "new", package
+            )
+            old, new = old_job.result(), new_job.result()
+        warnings = [
+            f"{label} spec: {g.warnings}" for label, g in (("old", old), ("new", new)) if g.warnings
+        ]
+        if warnings:
+            generated["warnings"] = warnings
         old_pkg = new_pkg = None
-        if old_err or new_err:
+        if old.error or new.error:
             generated["status"] = "failed"
             generated["error"] = "; ".join(
-                e
-                for e in (old_err and f"old spec: {old_err}", new_err and f"new spec: {new_err}")
-                if e
+                f"{label} spec: {g.error}" for label, g in (("old", old), ("new", new)) if g.error
             )
         else:
-            old_pkg, new_pkg = _load(package, old_dir), _load(package, new_dir)
+            old_pkg, new_pkg = _load(package, old.path), _load(package, new.path)
             generated["status"] = "ok"
-            generated["breaking"] = [_breakage(b) for b in _breakages(old_pkg, new_pkg)]
+            generated["breaking"] = _generated_breakages(old_pkg, new_pkg)
             generated["added"] = _outermost(_public_paths(new_pkg) - _public_paths(old_pkg))
-        gen_dirs = (None if old_err else old_dir, None if new_err else new_dir)
+        gen_dirs = (None if old.error else old.path, None if new.error else new.path)
         facade = _facade(inputs, work, gen_dirs, (old_pkg, new_pkg))
     verdict, reasons, notes = _verdict(inputs, generated, facade)
     return {
         "generated": generated,
         "facade": facade,
         "callers_affected": verdict,
+        "facade_breaks": _broken_methods(facade),
         "reasons": reasons,
         "notes": notes,
     }
+
+
+def _generated_breakages(old: griffe.Object, new: griffe.Object) -> list[dict[str, Any]]:
+    """griffe's API diff plus the attrs constructor changes it cannot see (one verdict each)."""
+    covered = covered_paths(old, new)
+    found = [_breakage(b) for b in _breakages(old, new) if b.obj.path not in covered]
+    return found + field_breakages(old, new)
 
 
 # -- regeneration -------------------------------------------------------------------
@@ -117,16 +143,23 @@ def generator_command() -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def _generate(spec: str, config: str, where: Path, package: str) -> tuple[Path, str]:
-    """Generate ``package`` into ``where``; returns (parent dir for sys.path, error or "")."""
+@dataclass(frozen=True)
+class _Generated:
+    path: Path  # the directory to put on sys.path
+    error: str = ""
+    warnings: str = ""
+
+
+def _generate(spec: str, config: str, where: Path, package: str) -> _Generated:
+    """Generate ``package`` into ``where/src`` with the pinned generator and ``config``."""
     where.mkdir(parents=True)
-    (where / "openapi.yaml").write_text(spec, encoding="utf-8")
+    (where / SPEC_FILE).write_text(spec, encoding="utf-8")
     (where / "generator-config.yml").write_text(config, encoding="utf-8")
     out = where / "src"
     out.mkdir()
     exe = generator_command()
     if exe is None:
-        return out, f"openapi-python-client not found next to {sys.executable}"
+        return _Generated(out, f"openapi-python-client not found next to {sys.executable}")
     env = dict(os.environ)
     # The generator's post-hooks run `ruff` from PATH: make it the pinned one.
     env["PATH"] = f"{exe.parent}{os.pathsep}{env.get('PATH', '')}"
@@ -134,7 +167,7 @@ def _generate(spec: str, config: str, where: Path, package: str) -> tuple[Path, 
         str(exe),
         "generate",
         "--path",
-        "openapi.yaml",
+        SPEC_FILE,
         "--config",
         "generator-config.yml",
         "--meta",
@@ -147,11 +180,24 @@ def _generate(spec: str, config: str, where: Path, package: str) -> tuple[Path, 
             cmd, cwd=where, env=env, capture_output=True, text=True, timeout=_GENERATE_TIMEOUT
         )
     except subprocess.TimeoutExpired:
-        return out, "the generator timed out"
+        return _Generated(out, "the generator timed out")
+    output = proc.stdout + "\n" + proc.stderr
     if proc.returncode != 0 or not (out / package / "__init__.py").exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        return out, "generation failed: " + " | ".join(tail)
-    return out, ""
+        reason = generator_reason(output) or f"exit status {proc.returncode}"
+        return _Generated(out, f"generation failed: {reason}")
+    return _Generated(out, warnings=generator_reason(output) if "Warning" in output else "")
+
+
+# Lines of the generator's output that carry no reason.
+_BOILERPLATE = ("If you believe this was a mistake", "For further information visit", "Generating ")
+
+
+def generator_reason(output: str, limit: int = 20) -> str:
+    """The generator's explanation, without its banner and links, as one line."""
+    lines = [ln.strip() for ln in output.splitlines()]
+    kept = [ln for ln in lines if ln and not ln.startswith(_BOILERPLATE)]
+    text = " | ".join(kept[:limit])
+    return text + (f" | ... ({len(kept) - limit} more lines)" if len(kept) > limit else "")
 
 
 def _load(package: str, search_path: Path) -> griffe.Object:
@@ -277,9 +323,19 @@ def _facade(
         ]
     old_gen, new_gen = gen_dirs
     if new_gen is not None:
-        out["import_check"] = _import_check(facade_root, new_gen)
-        if not out["import_check"]["ok"] and old_gen is not None:
-            out["import_check_old_client"] = _import_check(facade_root, old_gen)
+        probe = run_facade(facade_root, new_gen, new_gen.parent / SPEC_FILE)
+        out["import_check"] = probe["import_check"]
+        out["run"] = probe["run"]
+        out["run_seconds"] = probe["seconds"]
+        if "server_error" in probe:
+            out["run_error"] = probe["server_error"]
+        broken = not all(r["ok"] for r in probe["run"]) or not probe["import_check"]["ok"]
+        if broken and old_gen is not None:
+            # Does the same facade fail with the client of the old spec? Then the
+            # failure is not this change's doing (a half-written facade, say).
+            before = run_facade(facade_root, old_gen, old_gen.parent / SPEC_FILE)
+            out["import_check_old_client"] = before["import_check"]
+            out["failing_before"] = [call_name(r) for r in before["run"] if not r["ok"]]
     return out
 
 
@@ -307,53 +363,43 @@ def _facade_against_base(inputs: Inputs, work: Path, facade_root: Path) -> dict[
         new = _load(FACADE_PACKAGE, facade_root)
     except Exception as exc:
         return {"status": "failed", "note": f"griffe could not load the facade: {exc}"}
+    package_dir = facade_root / FACADE_PACKAGE
+    submodules = set(public_modules(package_dir)) | set(
+        public_modules(target / FACADE_DIR / FACADE_PACKAGE)
+    )
+    in_scope = _spec_scope(
+        submodules, spec_dependent(package_dir, _package_name(inputs.new_config))
+    )
     return {
         "status": "ok",
         "revision": rev,
-        "breaking": [_breakage(b) for b in _breakages(old, new)],
-        "added": _outermost(_public_paths(new) - _public_paths(old)),
+        "breaking": [b for b in map(_breakage, _breakages(old, new)) if in_scope(b["object"])],
+        "added": [p for p in _outermost(_public_paths(new) - _public_paths(old)) if in_scope(p)],
+        "not_compared": sorted(m for m in submodules if not in_scope(f"{FACADE_PACKAGE}.{m}")),
     }
 
 
-_IMPORT_SNIPPET = textwrap.dedent(
-    """
-    import importlib, pkgutil, sys
-    facade, generated, facade_pkg, gen_pkg = sys.argv[1:5]
-    # The editable install maps both packages to the working tree through a meta-path
-    # finder, which would win over sys.path: drop it so the regenerated package is used.
-    sys.meta_path[:] = [f for f in sys.meta_path
-                        if not getattr(f, "__module__", "").startswith("__editable__")]
-    sys.path[:0] = [facade, generated]
-    pkg = importlib.import_module(facade_pkg)
-    gen = importlib.import_module(gen_pkg)
-    if not gen.__file__.startswith(generated):
-        raise SystemExit(f"{gen_pkg} was imported from {gen.__file__}, not the regenerated copy")
-    for info in pkgutil.walk_packages(pkg.__path__, facade_pkg + "."):
-        if info.name.rsplit(".", 1)[-1] != "__main__":
-            importlib.import_module(info.name)
-    print("ok")
-    """
-)
+def _spec_scope(submodules: set[str], dependent: set[str]) -> Callable[[str], bool]:
+    """Whether a facade object's API can follow the spec: it lives in the package root
+    (the client API) or in a public submodule built on the generated package."""
+
+    def in_scope(path: str) -> bool:
+        rel = path.removeprefix(FACADE_PACKAGE).lstrip(".")
+        home = max(
+            (m for m in submodules if rel == m or rel.startswith(m + ".")), key=len, default=""
+        )
+        return not home or any(home == d or home.startswith(d + ".") for d in dependent)
+
+    return in_scope
 
 
-def _import_check(facade_root: Path, new_gen: Path) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-c",
-        _IMPORT_SNIPPET,
-        str(facade_root),
-        str(new_gen),
-        FACADE_PACKAGE,
-        GENERATED_PACKAGE,
+def _broken_methods(facade: dict[str, Any]) -> list[str]:
+    """Public methods with a call that fails now and did not with the old client."""
+    before = set(facade.get("failing_before", []))
+    names = [
+        r["method"] for r in facade.get("run", []) if not r["ok"] and call_name(r) not in before
     ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=new_gen)
-    except subprocess.TimeoutExpired:
-        return {"ok": False, "error": "import timed out"}
-    if proc.returncode == 0:
-        return {"ok": True}
-    lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-    return {"ok": False, "error": lines[-1] if lines else f"exit status {proc.returncode}"}
+    return list(dict.fromkeys(names))
 
 
 # -- verdict --------------------------------------------------------------------------
@@ -389,6 +435,7 @@ def _verdict(
             "the facade does not import even with the client generated from the old spec, so "
             f"not because of this change: {check['error']}"
         )
+    _run_verdict(facade, check["ok"], reasons, notes)
     earlier = facade.get("already_missing_before", [])
     missing = [n for n in facade.get("missing_generated_names", []) if n not in earlier]
     if missing:
@@ -425,9 +472,39 @@ def _verdict(
         reasons.append("every generated name the facade uses still exists")
         if check["ok"]:
             reasons.append("the facade imports with the regenerated client")
+        if facade.get("run"):
+            reasons.append(
+                f"all {len(facade['run'])} facade calls work with the regenerated client "
+                "against the fake server serving the new spec"
+            )
     if base.get("status") == "ok":
         reasons.append(f"no facade API breakages against {base.get('revision')}")
     return False, reasons, notes
+
+
+def _run_verdict(
+    facade: dict[str, Any], imports: bool, reasons: list[str], notes: list[str]
+) -> None:
+    """What calling the facade on the regenerated client showed (an import failure is
+    reported once, by the import check, not once per call)."""
+    if facade.get("run_error") and imports:
+        notes.append(
+            f"could not run the facade against the new spec ({facade['run_error']}): "
+            "whether its calls still work is unknown"
+        )
+    if not imports:
+        return
+    before = set(facade.get("failing_before", []))
+    failed = [r for r in facade.get("run", []) if not r["ok"]]
+    new = grouped(r for r in failed if call_name(r) not in before)
+    old = grouped(r for r in failed if call_name(r) in before)
+    if new:
+        reasons.append("the facade breaks with the regenerated client: " + _listing(new))
+    if old:
+        notes.append(
+            "facade calls that fail with the client of the old spec too, so not because of "
+            "this change: " + _listing(old)
+        )
 
 
 def _touches(obj: str, used: Iterable[str]) -> bool:

@@ -20,12 +20,11 @@ from typing import Any
 from .loader import JSONObj, Spec, as_list, as_map
 from .model import Change, Finding
 from .operation import PATH_PARAM, OperationDiffer
+from .raw_walk import METHODS, report_unjudged
 from .rules import classify
 from .schema_diff import SchemaDiffer
 from .security import compare_security, compare_security_schemes
-from .walk import Walk
-
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from .shared_state import SharedState
 
 
 def diff_specs(
@@ -40,7 +39,9 @@ def diff_specs(
     """
     collector = _Collector()
     schemas = SchemaDiffer(old, new, collector.add)
-    _DocumentDiffer(Walk(old, new, schemas, collector.add, dict(media_aliases or {}))).run()
+    state = SharedState(old, new, schemas, collector.add, dict(media_aliases or {}))
+    _DocumentDiffer(state).run()
+    report_unjudged(state, judged_anything=bool(collector.merged()))
     changes = [classify(f) for f in collector.merged()]
     return sorted(changes, key=lambda c: -c.level.rank)
 
@@ -82,15 +83,15 @@ def _sunset_in_future(op: Mapping[str, Any]) -> bool:
 
 
 class _DocumentDiffer:
-    def __init__(self, walk: Walk) -> None:
-        self.walk = walk
-        self.old, self.new = walk.old, walk.new
-        self.emit = walk.emit
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+        self.old, self.new = state.old, state.new
+        self.emit = state.emit
 
     def run(self) -> None:
         self._paths()
         self._global_security()
-        compare_security_schemes(self.walk)
+        compare_security_schemes(self.state)
         self._component_schemas()
         self._servers()
 
@@ -139,7 +140,7 @@ class _DocumentDiffer:
                     )
                 else:
                     OperationDiffer(
-                        self.walk,
+                        self.state,
                         name,
                         (old_raw, old_item, old_ops[method]),
                         (new_raw, new_item, new_ops[method]),
@@ -175,7 +176,7 @@ class _DocumentDiffer:
         if every and every <= overriding:
             return
         compare_security(
-            self.walk,
+            self.state,
             None,
             ("security",),
             self.old.doc.get("security"),

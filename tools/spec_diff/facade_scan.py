@@ -159,3 +159,35 @@ def exists(pkg: griffe.Object, dotted: str) -> bool:
         else:
             return bool(current.is_class and part in _INHERITED)
     return True
+
+
+def public_modules(package_dir: Path) -> dict[str, Path]:
+    """Public submodules of the facade (dotted, relative to the package) and their files."""
+    out: dict[str, Path] = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        parts = list(path.relative_to(package_dir).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        if parts and not any(p.startswith("_") for p in parts):
+            out[".".join(parts)] = path
+    return out
+
+
+def spec_dependent(package_dir: Path, generated: str = GENERATED_PACKAGE) -> set[str]:
+    """The public submodules whose API a spec change can reach: those built on the generated
+    package themselves. The package root, which re-exports the client API, always can; a
+    module such as a demo or the fake server uses the facade or the spec file, not the
+    generated types, so its API does not follow the spec."""
+    return {
+        name
+        for name, path in public_modules(package_dir).items()
+        if _uses_generated(path, generated)
+    }
+
+
+def _uses_generated(path: Path, generated: str) -> bool:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError):
+        return True  # cannot tell: keep it in view
+    return bool(_NameScanner(tree, generated).scan())

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -49,7 +49,7 @@ class SpecError(Exception):
     """The document cannot be read or is not an OpenAPI 3 document we can compare."""
 
 
-def parse_text(text: str, source: str) -> JSONObj:
+def parse_document(text: str, source: str) -> JSONObj:
     """Parse YAML or JSON text (JSON first: its errors are clearer for JSON files)."""
     try:
         doc = json.loads(text)
@@ -60,20 +60,30 @@ def parse_text(text: str, source: str) -> JSONObj:
             raise SpecError(f"{source}: not valid YAML or JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise SpecError(f"{source}: expected a mapping at the top level")
+    return doc
+
+
+def parse_text(text: str, source: str) -> JSONObj:
+    """Parse an OpenAPI 3 document; anything else is a :class:`SpecError`."""
+    doc = parse_document(text, source)
     version = str(doc.get("openapi", ""))
     if not version.startswith("3."):
         raise SpecError(f"{source}: not an OpenAPI 3.x document (openapi: {version or 'missing'})")
     return doc
 
 
-def load_file(path: str | Path) -> Spec:
-    """Load a spec from a YAML or JSON file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read {p}: {exc.strerror or exc}") from exc
-    return Spec(parse_text(text, str(p)), str(p))
+def pointer(doc: Any, ref: str, source: str) -> Any:
+    """The node a local JSON pointer (``#/components/schemas/Pet``) names in ``doc``."""
+    node: Any = doc
+    for raw in ref[1:].split("/")[1:]:
+        key = unquote(raw).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            raise SpecError(f"{source}: $ref {ref!r} points at nothing")
+    return node
 
 
 class Spec:
@@ -89,17 +99,8 @@ class Spec:
 
     def _pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise SpecError(f"{self.source}: external $ref {ref!r} is not supported")
-        node: Any = self.doc
-        for raw in ref[1:].split("/")[1:]:
-            key = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                raise SpecError(f"{self.source}: $ref {ref!r} points at nothing")
-        return node
+            raise SpecError(f"{self.source}: $ref {ref!r} to another file was not bundled")
+        return pointer(self.doc, ref, self.source)
 
     def resolve(self, node: Any) -> Any:
         """Follow a chain of ``$ref`` objects to the object they name.

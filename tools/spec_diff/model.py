@@ -81,6 +81,9 @@ class Report:
     new_label: str
     changes: list[Change] = field(default_factory=list)
     code_impact: dict[str, Any] | None = None
+    # What was compared and why that: {"spec", "revision", "chosen"} each.
+    base: dict[str, Any] = field(default_factory=dict)
+    head: dict[str, Any] = field(default_factory=dict)
 
     def count(self, level: Level) -> int:
         return sum(1 for c in self.changes if c.level is level)

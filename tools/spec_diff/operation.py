@@ -12,7 +12,7 @@ from .loader import JSONObj, Spec, as_list, as_map
 from .model import Side
 from .schema_diff import Ctx, judge_type, nullable_of, types_of
 from .security import compare_security
-from .walk import Walk
+from .shared_state import SharedState
 
 PATH_PARAM = re.compile(r"\{([^}/]+)\}")
 _FORM_MEDIA = ("multipart/", "application/x-www-form-urlencoded")
@@ -27,13 +27,13 @@ class OperationDiffer:
 
     def __init__(
         self,
-        walk: Walk,
+        state: SharedState,
         name: str,
         old: tuple[str, JSONObj, JSONObj],
         new: tuple[str, JSONObj, JSONObj],
         method: str,
     ) -> None:
-        self.walk = walk
+        self.state = state
         self.name = name
         self.old_path, self.old_item, self.old_op = old
         self.new_path, self.new_item, self.new_op = new
@@ -42,7 +42,7 @@ class OperationDiffer:
     def emit(
         self, rule_id: str, location: tuple[str, ...], message: str, where: tuple[str, ...] = ()
     ) -> None:
-        self.walk.emit(rule_id, self.name, location, message, where)
+        self.state.emit(rule_id, self.name, location, message, where)
 
     def run(self) -> None:
         self._metadata()
@@ -50,10 +50,10 @@ class OperationDiffer:
         self._request_body()
         self._responses()
         if "security" in self.old_op or "security" in self.new_op:
-            old = self.old_op.get("security", self.walk.old.doc.get("security"))
-            new = self.new_op.get("security", self.walk.new.doc.get("security"))
+            old = self.old_op.get("security", self.state.old.doc.get("security"))
+            new = self.new_op.get("security", self.state.new.doc.get("security"))
             compare_security(
-                self.walk, self.name, (*self.loc, "security"), old, new, "api-security"
+                self.state, self.name, (*self.loc, "security"), old, new, "api-security"
             )
 
     def _metadata(self) -> None:
@@ -102,8 +102,8 @@ class OperationDiffer:
         return merged
 
     def _parameters(self) -> None:
-        old = self._params(self.walk.old, self.old_path, self.old_item, self.old_op)
-        new = self._params(self.walk.new, self.new_path, self.new_item, self.new_op)
+        old = self._params(self.state.old, self.old_path, self.old_item, self.old_op)
+        new = self._params(self.state.new, self.new_path, self.new_item, self.new_op)
         for key, p in old.items():
             if key not in new:
                 label = f"{p['in']} parameter '{p['name']}'"
@@ -151,13 +151,13 @@ class OperationDiffer:
                 )
                 self.emit(rule, (*loc, "deprecated"), f"{label} {rule.rsplit('-', 1)[1]}")
             ctx = Ctx(Side.REQUEST, "parameter", self.name, (*loc, "schema"), label)
-            self.walk.schemas.compare(_param_schema(o), _param_schema(n), ctx)
+            self.state.schemas.compare(_param_schema(o), _param_schema(n), ctx)
 
     # -- request body ---------------------------------------------------------------
 
     def _request_body(self) -> None:
-        o = self.walk.old.resolve(self.old_op.get("requestBody"))
-        n = self.walk.new.resolve(self.new_op.get("requestBody"))
+        o = self.state.old.resolve(self.old_op.get("requestBody"))
+        n = self.state.new.resolve(self.new_op.get("requestBody"))
         loc = (*self.loc, "requestBody")
         if not isinstance(o, Mapping) and not isinstance(n, Mapping):
             return
@@ -217,14 +217,14 @@ class OperationDiffer:
                 ctx = Ctx(
                     Side.REQUEST, "body", self.name, (*mloc, "schema"), f"request body ({mt})"
                 )
-                self.walk.schemas.compare(os_, ns, ctx)
+                self.state.schemas.compare(os_, ns, ctx)
                 if mt.startswith(_FORM_MEDIA):
                     self._encodings(as_map(oc[mt]), as_map(nc[mt]), mloc)
 
     def _encodings(self, old_media: JSONObj, new_media: JSONObj, loc: tuple[str, ...]) -> None:
         """Compare the effective content type of each multipart part (explicit or defaulted)."""
-        old_parts = _part_types(self.walk.old, old_media)
-        new_parts = _part_types(self.walk.new, new_media)
+        old_parts = _part_types(self.state.old, old_media)
+        new_parts = _part_types(self.state.new, new_media)
         for name, new_type in new_parts.items():
             old_type = old_parts.get(name)
             if old_type is not None and old_type != new_type:
@@ -257,7 +257,7 @@ class OperationDiffer:
                     f"response status {status} added",
                 )
                 continue
-            o, n = self.walk.old.resolve(oresp[status]), self.walk.new.resolve(nresp[status])
+            o, n = self.state.old.resolve(oresp[status]), self.state.new.resolve(nresp[status])
             if isinstance(o, Mapping) and isinstance(n, Mapping):
                 self._response(status, o, n, (*base, status))
 
@@ -271,7 +271,7 @@ class OperationDiffer:
                 text = f"response media type {mt} removed" + (
                     "" if nc else "; the response has no body any more"
                 )
-                alias = self.walk.media_aliases.get(mt)
+                alias = self.state.media_aliases.get(mt)
                 if alias in nc:
                     text += (
                         f"; {alias} remains, which the generator config treats as the same type, "
@@ -313,7 +313,7 @@ class OperationDiffer:
                     "response body",
                     where=where,
                 )
-                self.walk.schemas.compare(os_, ns, ctx)
+                self.state.schemas.compare(os_, ns, ctx)
 
     def _headers(
         self, status: str, oh: Mapping[str, Any], nh: Mapping[str, Any], loc: tuple[str, ...]
@@ -326,7 +326,7 @@ class OperationDiffer:
                     out[name.lower()] = (name, dict(r))
             return out
 
-        old, new = norm(self.walk.old, oh), norm(self.walk.new, nh)
+        old, new = norm(self.state.old, oh), norm(self.state.new, nh)
         where = (status,)
         for key, (name, h) in old.items():
             if key not in new:
@@ -355,8 +355,8 @@ class OperationDiffer:
                     f"response header '{name}' became {rule.rsplit('-', 1)[1]}",
                     where,
                 )
-            os_ = self.walk.old.flatten(as_map(o.get("schema")))
-            ns = self.walk.new.flatten(as_map(h.get("schema")))
+            os_ = self.state.old.flatten(as_map(o.get("schema")))
+            ns = self.state.new.flatten(as_map(h.get("schema")))
             verdict = judge_type(os_, ns)
             if verdict:
                 action, text = verdict

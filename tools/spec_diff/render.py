@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .facade_run import call_name, grouped
 from .model import Change, Level, Report
 
 _TITLES = {Level.BREAKING: "Breaking", Level.WARNING: "Warnings", Level.INFO: "Info"}
@@ -46,9 +47,22 @@ def _summary_line(report: Report) -> str:
 # -- text ------------------------------------------------------------------------------
 
 
+def _compared(report: Report) -> list[str]:
+    """``Base: ...`` and ``Head: ...``: what was compared, and why that."""
+    out = []
+    for title, side, label in (
+        ("Base", report.base, report.old_label),
+        ("Head", report.head, report.new_label),
+    ):
+        chosen = side.get("chosen")
+        out.append(f"{title}: {label}" + (f" ({chosen})" if chosen and chosen != "file" else ""))
+    return out
+
+
 def render_text(report: Report) -> str:
     lines = [
         f"OpenAPI spec diff: {report.old_label} -> {report.new_label}",
+        *_compared(report),
         _summary_line(report),
         "",
     ]
@@ -85,6 +99,9 @@ def _impact_text(impact: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"  Regenerating {gen['package']} failed: {gen.get('error')}")
     lines += [f"  {line}" for line in _facade_lines(impact["facade"])]
+    verdict = _facade_verdict(impact)
+    if verdict:
+        lines.append(verdict)
     lines.append(f"Callers affected: {'yes' if impact['callers_affected'] else 'no'}")
     lines += [f"  - {r}" for r in impact["reasons"]]
     lines += [f"  note: {n}" for n in impact.get("notes", [])]
@@ -98,10 +115,16 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
     base = facade.get("base")
     if base is not None:
         if base.get("status") == "ok":
+            skipped = base.get("not_compared")
             lines.append(
                 f"Facade public API vs {base['revision']}: "
                 f"{len(base['breaking'])} breaking change(s), "
                 f"{len(base['added'])} public object(s) added"
+                + (
+                    f" (not built on the generated client, so not compared: {', '.join(skipped)})"
+                    if skipped
+                    else ""
+                )
             )
             lines += [f"  - {b['explanation']}" for b in base["breaking"]]
             lines += [f"  + {name}" for name in base["added"]]
@@ -116,6 +139,7 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
                 "imports fine)" if before["ok"] else "fails too)"
             )
         lines.append(f"Facade with the regenerated client: {state}")
+    lines += _run_lines(facade)
     used = facade.get("uses_generated", [])
     missing = facade.get("missing_generated_names", [])
     lines.append(
@@ -125,6 +149,39 @@ def _facade_lines(facade: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _run_lines(facade: dict[str, Any]) -> list[str]:
+    """The facade calls made on the regenerated client, failures one per line."""
+    if facade.get("run_error"):
+        return [f"Facade calls on the regenerated client: not run ({facade['run_error']})"]
+    run = facade.get("run")
+    if not run:
+        return []
+    failed = [r for r in run if not r["ok"]]
+    before = set(facade.get("failing_before", []))
+    lines = [
+        f"Facade calls on the regenerated client (fake server, new spec): "
+        f"{len(run) - len(failed)} of {len(run)} work ({facade.get('run_seconds', 0):.1f} s)"
+    ]
+    lines += [f"  x {line}" for line in grouped(r for r in failed if call_name(r) not in before)]
+    lines += [
+        f"  x {line} (fails with the old client too)"
+        for line in grouped(r for r in failed if call_name(r) in before)
+    ]
+    return lines
+
+
+def _facade_verdict(impact: dict[str, Any]) -> str | None:
+    broken = impact.get("facade_breaks", [])
+    if broken:
+        return "The facade breaks: " + ", ".join(broken)
+    run = impact["facade"].get("run")
+    if not run:
+        return None
+    if all(r["ok"] for r in run):
+        return "The facade works: every public call succeeds with the regenerated client"
+    return "The facade fails with the client of the old spec as well: not broken by this change"
+
+
 # -- markdown --------------------------------------------------------------------------
 
 
@@ -132,6 +189,8 @@ def render_markdown(report: Report) -> str:
     s = report.summary
     lines = [
         f"## OpenAPI spec diff: `{report.old_label}` → `{report.new_label}`",
+        "",
+        *(f"{_md(line)}  " for line in _compared(report)),
         "",
         "| Level | Changes |",
         "| --- | ---: |",
@@ -188,12 +247,15 @@ def _impact_markdown(impact: dict[str, Any]) -> list[str]:
         lines.append(f"Regenerating `{gen['package']}` failed: {_md(str(gen.get('error')))}")
     lines.append("")
     for line in _facade_lines(impact["facade"]):
-        if line.startswith("  - "):
+        if line.startswith(("  - ", "  x ")):
             lines.append(f"  - ❌ {_md(line[4:])}")
         elif line.startswith("  + "):
             lines.append(f"  - added `{line[4:]}`")
         else:
             lines.append(f"- {_md(line)}")
+    verdict = _facade_verdict(impact)
+    if verdict:
+        lines += ["", f"**{_md(verdict)}**"]
     lines += ["", f"**Callers affected: {'yes' if impact['callers_affected'] else 'no'}**", ""]
     lines += [f"- {_md(r)}" for r in impact["reasons"]]
     lines += [f"- Note: {_md(n)}" for n in impact.get("notes", [])]
@@ -207,6 +269,8 @@ def render_json(report: Report) -> str:
     data = {
         "old": report.old_label,
         "new": report.new_label,
+        "base": report.base,
+        "head": report.head,
         "changes": [c.to_dict() for c in report.changes],
         "summary": report.summary,
         "code_impact": report.code_impact,

@@ -33,9 +33,10 @@ Two sections:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Change, Finding, Level, Side
+from .oasdiff_levels import LEVELS as OASDIFF_LEVELS
 
 B, W, I = Level.BREAKING, Level.WARNING, Level.INFO  # noqa: E741 - table shorthand
 REQ, RESP, NONE = Side.REQUEST, Side.RESPONSE, Side.NONE
@@ -48,16 +49,17 @@ ABSENT = "absent"  # oasdiff has no such check
 class Rule:
     """One reportable change kind.
 
-    ``oasdiff`` is ``SAME``, ``ABSENT`` or the level oasdiff gives when it
-    differs from ours; ``why`` must then say why we chose otherwise.
+    ``oasdiff`` is derived from :data:`.oasdiff_levels.LEVELS` (never written in a
+    row): ``SAME``, ``ABSENT`` or the level oasdiff gives when it differs from
+    ours; ``why`` must then say why we chose otherwise.
     """
 
     id: str
     level: Level
     side: Side
     description: str
-    oasdiff: str = SAME
     why: str = ""
+    oasdiff: str = SAME
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,6 @@ class SchemaRule:
     request: Level
     response: Level
     description: str
-    oasdiff_request: str = SAME
-    oasdiff_response: str = SAME
     why: str = ""
     sides: tuple[Side, ...] = (Side.REQUEST, Side.RESPONSE)
 
@@ -102,7 +102,114 @@ _AUTH_SHAPE = (
 _AUTH_NOW_REQUIRED = (
     "A client written for anonymous access sends no credentials, so every call is refused."
 )
-_BOUND_UNSET = "oasdiff has no rule for dropping this bound; classified by the direction law."
+
+# Constraint keywords compared as a whole value: adding one can only reject more
+# instances, removing one only accept more; a changed one may do either.
+CONSTRAINTS: dict[str, str] = {
+    "not": "not",
+    "const": "const",
+    "if": "if",
+    "then": "then",
+    "else": "else",
+    "prefixItems": "prefix-items",
+    "contains": "contains",
+    "dependentRequired": "dependent-required",
+    "dependentSchemas": "dependent-schemas",
+    "patternProperties": "pattern-properties",
+    "propertyNames": "property-names",
+    "unevaluatedProperties": "unevaluated-properties",
+    "unevaluatedItems": "unevaluated-items",
+    "contentSchema": "content-schema",
+    "contentMediaType": "content-media-type",
+    "contentEncoding": "content-encoding",
+}
+
+_WRAP = (
+    "oasdiff calls any such wrapping breaking (a warning when one alternative is the old "
+    "schema). What breaks a client is the server rejecting what it sends or sending what it "
+    "cannot parse, so we check what old payloads match: none or several oneOf alternatives "
+    "is breaking, exactly one is not."
+)
+_UNDECIDED_DEPENDENCY = (
+    "A changed dependentRequired may add or drop dependencies; whether old requests still "
+    "pass depends on which, so it is flagged for review (oasdiff: breaking)."
+)
+
+
+def _constraint_rows() -> list[SchemaRule]:
+    """Keywords compared as whole values (see schema_diff.CONSTRAINTS): adding one narrows,
+    removing one widens, changing one may do either, except where the value is the contract
+    itself (a const, a content type or encoding): a different one breaks both ways."""
+    rows: list[SchemaRule] = []
+    for keyword, slug in CONSTRAINTS.items():
+        rows.append(SchemaRule(f"{slug}-added", B, I, f"{keyword} added"))
+        rows.append(SchemaRule(f"{slug}-removed", I, B, f"{keyword} removed"))
+        both = slug in ("const", "content-media-type", "content-encoding")
+        why = _UNDECIDED_DEPENDENCY if slug == "dependent-required" else ""
+        rows.append(
+            SchemaRule(
+                f"{slug}-changed", B if both else W, B if both else W, f"{keyword} changed", why
+            )
+        )
+    return rows
+
+
+def _wrap_rows() -> list[SchemaRule]:
+    """A schema newly wrapped in oneOf / anyOf (see SchemaDiffer._wrapped)."""
+    rows: list[SchemaRule] = []
+    for keyword, short in (("oneOf", "one-of"), ("anyOf", "any-of")):
+        rows += [
+            SchemaRule(
+                f"wrapped-in-{short}-compatible",
+                I,
+                I,
+                f"wrapped in {keyword}; old payloads still match as {keyword} requires, every alternative fits the old schema",
+                _WRAP,
+            ),
+            SchemaRule(
+                f"wrapped-in-{short}-unmatched",
+                B,
+                B,
+                f"wrapped in {keyword}; old payloads match no alternative",
+                _WRAP,
+                sides=(REQ,),
+            ),
+            SchemaRule(
+                f"wrapped-in-{short}-uncertain",
+                W,
+                W,
+                f"wrapped in {keyword}; whether old payloads match cannot be decided",
+                _WRAP,
+            ),
+            SchemaRule(
+                f"wrapped-in-{short}-widened",
+                B,
+                B,
+                f"wrapped in {keyword}; the server may send alternatives old clients cannot parse",
+                _WRAP,
+                sides=(RESP,),
+            ),
+        ]
+    rows += [
+        SchemaRule(
+            "wrapped-in-one-of-ambiguous",
+            B,
+            B,
+            "wrapped in oneOf; old payloads match more than one alternative, which oneOf rejects",
+            _WRAP,
+            sides=(REQ,),
+        ),
+        SchemaRule(
+            "wrapped-in-one-of-may-be-ambiguous",
+            W,
+            W,
+            "wrapped in oneOf; some old payloads may match more than one alternative",
+            _WRAP,
+            sides=(REQ,),
+        ),
+    ]
+    return rows
+
 
 # -- structural rules ----------------------------------------------------------
 # fmt: off
@@ -117,9 +224,9 @@ RULES: tuple[Rule, ...] = (
     Rule("api-removed-before-sunset", B, NONE, "a deprecated operation was removed before its x-sunset date"),
     Rule("endpoint-deprecated", I, NONE, "an operation was marked deprecated"),
     Rule("endpoint-reactivated", I, NONE, "an operation is no longer deprecated"),
-    Rule("api-operation-id-removed", W, NONE, "an operationId was removed or changed", oasdiff="info", why=_MODULE_NAME),
+    Rule("api-operation-id-removed", W, NONE, "an operationId was removed or changed", why=_MODULE_NAME),
     Rule("api-operation-id-added", I, NONE, "an operationId was added"),
-    Rule("api-tag-removed", W, NONE, "a tag was removed from an operation", oasdiff="info", why=_MODULE_NAME),
+    Rule("api-tag-removed", W, NONE, "a tag was removed from an operation", why=_MODULE_NAME),
     Rule("api-tag-added", I, NONE, "a tag was added to an operation"),
     Rule("api-schema-removed", I, NONE, "a schema was removed from components/schemas"),
     # Parameters
@@ -131,7 +238,7 @@ RULES: tuple[Rule, ...] = (
     Rule("request-parameter-deprecated", I, REQ, "a parameter was deprecated"),
     Rule("request-parameter-reactivated", I, REQ, "a parameter is no longer deprecated"),
     Rule("request-path-parameter-renamed", I, REQ, "a path parameter was renamed (same position in the path)",
-         oasdiff=ABSENT, why="The URL is unchanged, but the generated function's keyword argument is renamed."),
+         why="The URL is unchanged, but the generated function's keyword argument is renamed."),
     # Request bodies
     Rule("request-body-added-required", B, REQ, "a required request body was added"),
     Rule("request-body-added-optional", I, REQ, "an optional request body was added"),
@@ -143,7 +250,7 @@ RULES: tuple[Rule, ...] = (
     Rule("request-body-media-type-schema-added", B, REQ, "a schema was given to a request media type that had none"),
     Rule("request-body-media-type-schema-removed", I, REQ, "the schema of a request media type was removed"),
     Rule("request-body-part-content-type-changed", W, REQ, "the content type of a multipart part changed (encoding.contentType)",
-         oasdiff=ABSENT, why="The server may reject parts sent with the old content type. The generated client "
+         why="The server may reject parts sent with the old content type. The generated client "
          "hard-codes JSON parts as application/json and sends file parts with the caller's File.mime_type."),
     # Request properties (inside bodies; parameters use the request-parameter-* rules)
     Rule("new-required-request-property", B, REQ, "a required request property was added"),
@@ -162,6 +269,20 @@ RULES: tuple[Rule, ...] = (
     Rule("request-required-property-became-not-read-only", I, REQ, "a required request property is no longer readOnly"),
     Rule("request-required-property-became-write-only", I, REQ, "a required request property became writeOnly"),
     Rule("request-required-property-became-not-write-only", I, REQ, "a required request property is no longer writeOnly"),
+    # Properties that travel the other way: readOnly ones in requests (clients do not send
+    # them), writeOnly ones in responses (the server does not send them)
+    Rule("request-optional-read-only-property-added", I, REQ, "an optional readOnly property was added to a request body"),
+    Rule("request-required-read-only-property-added", I, REQ, "a required readOnly property was added to a request body (clients do not send it)"),
+    Rule("request-optional-read-only-property-removed", I, REQ, "an optional readOnly property was removed from a request body"),
+    Rule("request-required-read-only-property-removed", I, REQ, "a required readOnly property was removed from a request body"),
+    Rule("request-read-only-property-became-required", I, REQ, "a readOnly request property became required"),
+    Rule("request-read-only-property-became-optional", I, REQ, "a readOnly request property became optional"),
+    Rule("response-optional-write-only-property-added", I, RESP, "an optional writeOnly property was added to a response"),
+    Rule("response-required-write-only-property-added", I, RESP, "a required writeOnly property was added to a response"),
+    Rule("response-optional-write-only-property-removed", I, RESP, "an optional writeOnly property was removed from a response"),
+    Rule("response-required-write-only-property-removed", I, RESP, "a required writeOnly property was removed from a response (the server never sent it)"),
+    Rule("response-write-only-property-became-optional", I, RESP, "a writeOnly response property became optional"),
+    Rule("response-write-only-property-became-required", I, RESP, "a writeOnly response property became required"),
     # Responses: statuses and media types
     Rule("response-success-status-added", I, RESP, "a success (2xx) response status was added"),
     Rule("response-success-status-removed", B, RESP, "a success (2xx) response status was removed"),
@@ -176,8 +297,8 @@ RULES: tuple[Rule, ...] = (
     Rule("response-optional-property-added", I, RESP, "an optional response property was added"),
     Rule("response-required-property-removed", B, RESP, "a required response property was removed"),
     Rule("response-optional-property-removed", W, RESP, "an optional response property was removed",
-         why="oasdiff warns here in most releases (recent ones say info): the generated client copes "
-         "(the field reads as UNSET), but callers that relied on it lose data."),
+         why="The generated client copes (the field reads as UNSET), but callers that relied on it "
+         "lose data: worth a look, which oasdiff (info) does not ask for."),
     Rule("response-property-became-optional", B, RESP, "a required response property became optional"),
     Rule("response-property-became-required", I, RESP, "an optional response property became required"),
     Rule("response-property-deprecated", I, RESP, "a response property was deprecated"),
@@ -196,7 +317,7 @@ RULES: tuple[Rule, ...] = (
     Rule("optional-response-header-removed", W, RESP, "an optional response header was removed"),
     Rule("response-header-became-optional", B, RESP, "a required response header became optional"),
     Rule("response-header-became-required", I, RESP, "an optional response header became required",
-         oasdiff=ABSENT, why="Narrows what the server may send; by the direction law that is safe."),
+         why="Narrows what the server may send; by the direction law that is safe."),
     Rule("response-header-type-changed", B, RESP, "a response header's type or format changed incompatibly"),
     Rule("response-header-type-generalized", B, RESP, "a response header's type or format was widened"),
     Rule("response-header-type-specialized", I, RESP, "a response header's type or format was narrowed"),
@@ -204,27 +325,33 @@ RULES: tuple[Rule, ...] = (
     Rule("response-header-became-not-nullable", I, RESP, "a response header is no longer nullable"),
     # Security
     Rule("api-security-added", I, NONE, "an alternative security requirement was added to an operation"),
-    Rule("api-security-removed", I, NONE, "a security requirement alternative was removed from an operation"),
+    Rule("api-security-removed", B, NONE, "a security requirement alternative was removed from an operation (clients using it are refused)"),
     Rule("api-security-became-required", B, NONE, "an operation that allowed anonymous access now requires credentials",
-         oasdiff="info", why=_AUTH_NOW_REQUIRED),
+         why=_AUTH_NOW_REQUIRED),
     Rule("api-security-scope-added", B, NONE, "a scope was added to an operation's security requirement"),
     Rule("api-security-scope-removed", I, NONE, "a scope was removed from an operation's security requirement"),
     Rule("api-global-security-added", I, NONE, "an alternative global security requirement was added"),
-    Rule("api-global-security-removed", I, NONE, "a global security requirement alternative was removed"),
+    Rule("api-global-security-removed", B, NONE, "a global security requirement alternative was removed (clients using it are refused)"),
     Rule("api-global-security-became-required", B, NONE, "the API allowed anonymous access and now requires credentials",
-         oasdiff="info", why=_AUTH_NOW_REQUIRED),
+         why=_AUTH_NOW_REQUIRED),
     Rule("api-global-security-scope-added", B, NONE, "a scope was added to a global security requirement"),
     Rule("api-global-security-scope-removed", I, NONE, "a scope was removed from a global security requirement"),
     Rule("api-security-component-added", I, NONE, "a security scheme was added to components"),
     Rule("api-security-component-removed", I, NONE, "a security scheme was removed from components"),
-    Rule("api-security-component-type-changed", B, NONE, "a security scheme's type changed", oasdiff="info", why=_AUTH_SHAPE),
+    Rule("api-security-component-type-changed", B, NONE, "a security scheme's type changed", why=_AUTH_SHAPE),
     Rule("api-security-component-api-key-changed", B, NONE, "an apiKey scheme now reads the key from another header, query or cookie",
-         oasdiff=ABSENT, why=_AUTH_SHAPE),
+         why=_AUTH_SHAPE),
     Rule("api-security-component-http-scheme-changed", B, NONE, "an http security scheme changed its scheme (basic, bearer, ...)",
-         oasdiff=ABSENT, why=_AUTH_SHAPE),
+         why=_AUTH_SHAPE),
+    # Everything else
+    Rule("documentation-changed", I, NONE, "a description, summary, title or example changed (no effect on the wire)"),
+    Rule("extension-changed", I, NONE, "an x- extension changed (tooling metadata, no effect on the wire)"),
+    Rule("unused-component-changed", I, NONE, "a component no operation refers to was added, removed or changed"),
+    Rule("unclassified-change", W, NONE, "the documents differ in a way no rule judges: review it by hand",
+         why="Said rather than hidden: a change the tool cannot judge must not read as no change."),
     # Servers
-    Rule("api-server-added", I, NONE, "a server URL was added", oasdiff=ABSENT, why="Informational: the facade has its own base URL setting."),
-    Rule("api-server-removed", I, NONE, "a server URL was removed", oasdiff=ABSENT, why="Informational: the facade has its own base URL setting."),
+    Rule("api-server-added", I, NONE, "a server URL was added", why="Informational: the facade has its own base URL setting."),
+    Rule("api-server-removed", I, NONE, "a server URL was removed", why="Informational: the facade has its own base URL setting."),
 )
 
 # -- schema keyword rules ------------------------------------------------------
@@ -235,19 +362,19 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
     SchemaRule("max-decreased",           B, I, "maximum lowered"),
     SchemaRule("max-increased",           I, B, "maximum raised"),
     SchemaRule("max-set",                 B, I, "maximum added"),
-    SchemaRule("max-unset",               I, B, "maximum removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("max-unset",               I, B, "maximum removed"),
     SchemaRule("exclusive-max-decreased", B, I, "exclusive maximum lowered"),
     SchemaRule("exclusive-max-increased", I, B, "exclusive maximum raised"),
     SchemaRule("exclusive-max-set",       B, I, "exclusive maximum added"),
-    SchemaRule("exclusive-max-unset",     I, B, "exclusive maximum removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("exclusive-max-unset",     I, B, "exclusive maximum removed"),
     SchemaRule("min-increased",           B, I, "minimum raised"),
     SchemaRule("min-decreased",           I, B, "minimum lowered"),
     SchemaRule("min-set",                 B, I, "minimum added"),
-    SchemaRule("min-unset",               I, B, "minimum removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("min-unset",               I, B, "minimum removed"),
     SchemaRule("exclusive-min-increased", B, I, "exclusive minimum raised"),
     SchemaRule("exclusive-min-decreased", I, B, "exclusive minimum lowered"),
     SchemaRule("exclusive-min-set",       B, I, "exclusive minimum added"),
-    SchemaRule("exclusive-min-unset",     I, B, "exclusive minimum removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("exclusive-min-unset",     I, B, "exclusive minimum removed"),
     SchemaRule("max-length-decreased",    B, I, "maxLength lowered"),
     SchemaRule("max-length-increased",    I, B, "maxLength raised"),
     SchemaRule("max-length-set",          B, I, "maxLength added"),
@@ -255,11 +382,11 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
     SchemaRule("min-length-increased",    B, I, "minLength raised"),
     SchemaRule("min-length-decreased",    I, B, "minLength lowered"),
     SchemaRule("min-length-set",          B, I, "minLength added"),
-    SchemaRule("min-length-unset",        I, B, "minLength removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("min-length-unset",        I, B, "minLength removed"),
     SchemaRule("max-items-decreased",     B, I, "maxItems lowered"),
     SchemaRule("max-items-increased",     I, B, "maxItems raised"),
     SchemaRule("max-items-set",           B, I, "maxItems added"),
-    SchemaRule("max-items-unset",         I, B, "maxItems removed", ABSENT, ABSENT, _BOUND_UNSET),
+    SchemaRule("max-items-unset",         I, B, "maxItems removed"),
     SchemaRule("min-items-increased",     B, I, "minItems raised"),
     SchemaRule("min-items-decreased",     I, B, "minItems lowered"),
     SchemaRule("min-items-set",           B, I, "minItems added"),
@@ -272,10 +399,10 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
     SchemaRule("pattern-added",           B, I, "pattern added"),
     SchemaRule("pattern-removed",         I, B, "pattern removed"),
     SchemaRule("pattern-changed",         W, W, "pattern changed (whether it accepts more or less cannot be decided)"),
-    SchemaRule("enum-value-added",        I, B, "enum value added", SAME, "warning", _STRICT_ENUM),
+    SchemaRule("enum-value-added",        I, B, "enum value added", _STRICT_ENUM),
     SchemaRule("enum-value-removed",      B, I, "enum value removed"),
     SchemaRule("became-enum",             B, I, "restricted to a list of enum values"),
-    SchemaRule("became-not-enum",         I, B, "no longer restricted to enum values", ABSENT, ABSENT, _STRICT_ENUM),
+    SchemaRule("became-not-enum",         I, B, "no longer restricted to enum values", _STRICT_ENUM),
     SchemaRule("type-changed",            B, B, "type or format changed incompatibly"),
     SchemaRule("type-generalized",        I, B, "type or format widened (e.g. integer -> number, int32 -> int64, typed -> untyped)"),
     # Narrowing a request type is reported as *-type-changed, as oasdiff does.
@@ -284,13 +411,35 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
     SchemaRule("became-nullable",         I, B, "became nullable"),
     SchemaRule("became-not-nullable",     B, I, "no longer nullable"),
     SchemaRule("default-value-added",     I, I, "default value added"),
-    SchemaRule("default-value-changed",   W, I, "default value changed", "info", SAME, _BAKED_DEFAULT),
+    SchemaRule("default-value-changed",   W, I, "default value changed", _BAKED_DEFAULT),
     SchemaRule("default-value-removed",   I, I, "default value removed"),
     SchemaRule("additional-properties-restricted", B, I, "additionalProperties became false (unknown fields rejected)",
-               ABSENT, ABSENT, "Narrows what the server accepts; by the direction law that breaks requests."),
+               "Narrows what the server accepts; by the direction law that breaks requests."),
     SchemaRule("additional-properties-allowed", I, I, "additionalProperties no longer false (unknown fields allowed)",
-               ABSENT, ABSENT, "Generated models collect unknown response fields in additional_properties "
+               "Generated models collect unknown response fields in additional_properties "
                "instead of failing, so extra fields are harmless for our client."),
+    SchemaRule("max-properties-decreased", B, I, "maxProperties lowered"),
+    SchemaRule("max-properties-increased", I, B, "maxProperties raised"),
+    SchemaRule("max-properties-set",      B, I, "maxProperties added"),
+    SchemaRule("max-properties-unset",    I, B, "maxProperties removed"),
+    SchemaRule("min-properties-increased", B, I, "minProperties raised"),
+    SchemaRule("min-properties-decreased", I, B, "minProperties lowered"),
+    SchemaRule("min-properties-set",      B, I, "minProperties added"),
+    SchemaRule("min-properties-unset",    I, B, "minProperties removed"),
+    SchemaRule("max-contains-decreased",  B, I, "maxContains lowered"),
+    SchemaRule("max-contains-increased",  I, B, "maxContains raised"),
+    SchemaRule("max-contains-set",        B, I, "maxContains added"),
+    SchemaRule("max-contains-unset",      I, B, "maxContains removed"),
+    SchemaRule("min-contains-increased",  B, I, "minContains raised"),
+    SchemaRule("min-contains-decreased",  I, B, "minContains lowered"),
+    SchemaRule("min-contains-set",        B, I, "minContains added"),
+    SchemaRule("min-contains-unset",      I, B, "minContains removed"),
+    SchemaRule("unique-items-set",        B, I, "uniqueItems became true"),
+    SchemaRule("unique-items-unset",      I, B, "uniqueItems no longer true"),
+    SchemaRule("items-became-false",      B, I, "items became false: nothing allowed beyond prefixItems"),
+    SchemaRule("items-no-longer-false",   I, B, "items no longer false: more items allowed beyond prefixItems"),
+    *_constraint_rows(),
+    *_wrap_rows(),
     SchemaRule("one-of-added",            I, B, "a oneOf alternative was added"),
     SchemaRule("one-of-removed",          B, I, "a oneOf alternative was removed"),
     SchemaRule("any-of-added",            I, B, "an anyOf alternative was added"),
@@ -302,22 +451,33 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
 def _expand(rows: Iterable[SchemaRule]) -> tuple[Rule, ...]:
     out: list[Rule] = []
     for row in rows:
-        for side, subjects, level, oasdiff in (
-            (REQ, REQUEST_SUBJECTS, row.request, row.oasdiff_request),
-            (RESP, RESPONSE_SUBJECTS, row.response, row.oasdiff_response),
+        for side, subjects, level in (
+            (REQ, REQUEST_SUBJECTS, row.request),
+            (RESP, RESPONSE_SUBJECTS, row.response),
         ):
-            if side not in row.sides:
-                continue
-            why = row.why if oasdiff != SAME else ""
-            for subject in subjects:
-                desc = f"{side.value} {subject}: {row.description}"
-                out.append(
-                    Rule(f"{side.value}-{subject}-{row.slug}", level, side, desc, oasdiff, why)
-                )
+            if side in row.sides:
+                out += [
+                    Rule(
+                        f"{side.value}-{subject}-{row.slug}",
+                        level,
+                        side,
+                        f"{side.value} {subject}: {row.description}",
+                        row.why,
+                    )
+                    for subject in subjects
+                ]
     return tuple(out)
 
 
-ALL_RULES: tuple[Rule, ...] = RULES + _expand(SCHEMA_RULES)
+def _with_oasdiff(rule: Rule) -> Rule:
+    """The rule with its ``oasdiff`` column filled in."""
+    theirs = OASDIFF_LEVELS.get(rule.id)
+    if theirs is None:
+        return replace(rule, oasdiff=ABSENT)
+    return replace(rule, oasdiff=SAME if theirs is rule.level else theirs.value)
+
+
+ALL_RULES: tuple[Rule, ...] = tuple(map(_with_oasdiff, RULES + _expand(SCHEMA_RULES)))
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}
 if len(RULES_BY_ID) != len(ALL_RULES):  # pragma: no cover - caught at import in every test run
     raise RuntimeError("duplicate rule ids in tools.spec_diff.rules")

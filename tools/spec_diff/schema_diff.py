@@ -23,7 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .loader import JSONObj, Spec, as_list, as_map
-from .model import Finding, Side
+from .model import Finding, Level, Side
+from .rules import CONSTRAINTS, RULES_BY_ID
 
 MISSING: Any = object()
 _MAX_DEPTH = 64
@@ -171,25 +172,41 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("multipleOf",       "multiple-of",   _number("multipleOf"), _judge_multiple),
     Keyword("pattern",          "pattern",       lambda s: s.get("pattern"),           _PRESENCE),
     Keyword("default",          "default-value", lambda s: s.get("default", MISSING),  _PRESENCE),
+    Keyword("maxProperties",    "max-properties", _number("maxProperties"), _UPPER),
+    Keyword("minProperties",    "min-properties", _number("minProperties"), _LOWER),
+    Keyword("maxContains",      "max-contains",   _number("maxContains"),   _UPPER),
+    Keyword("minContains",      "min-contains",   _number("minContains"),   _LOWER),
+    Keyword("uniqueItems",      "unique-items",   lambda s: s.get("uniqueItems") is True or None,
+            _judge_presence("set", "unset", "changed")),
+    Keyword("items",            "items",          lambda s: s.get("items") is False or None,
+            _judge_presence("became-false", "no-longer-false", "changed")),
 )
 # fmt: on
+
+KEYWORDS += tuple(
+    Keyword(keyword, slug, lambda s, k=keyword: s.get(k, MISSING), _PRESENCE)
+    for keyword, slug in CONSTRAINTS.items()
+)
 
 _VERBS = {
     "set": "added ({new})",
     "added": "added ({new})",
     "unset": "removed (was {old})",
     "removed": "removed (was {old})",
+    "became-false": "became false: no items allowed beyond prefixItems",
+    "no-longer-false": "no longer false: items beyond prefixItems allowed",
 }
 
 
-def _show(v: Any) -> str:
+def _show(v: Any, limit: int = 80) -> str:
     if v is MISSING:
         return "none"
-    return (
-        json.dumps(v, ensure_ascii=False, default=str)
+    text = (
+        json.dumps(v, ensure_ascii=False, default=str, sort_keys=True)
         if isinstance(v, str | list | dict | bool) or v is None
         else str(v)
     )
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _names(node: Any) -> set[str]:
@@ -207,6 +224,84 @@ def _violates(default: Any, bound: str, value: Any, exclusive: bool) -> bool:
 
 
 # -- type, format, nullability ---------------------------------------------------
+
+# Keywords of a wrapper that every alternative inherits (compared as allOf[rest, alt]).
+_STRUCTURAL = {"type", "properties", "required", "items", "enum", "additionalProperties"}
+# Findings that do not stop a value from matching an alternative: a property the
+# alternative does not declare is still allowed, and defaults do not validate.
+_HARMLESS = ("-property-removed", "-default-value-changed")
+_WRAP_RANK = {
+    "compatible": 0,
+    "uncertain": 1,
+    "may-be-ambiguous": 2,
+    "unmatched": 3,
+    "ambiguous": 4,
+}
+
+
+def _newly_wrapped(o: JSONObj, n: JSONObj, keyword: str) -> bool:
+    alternatives = n.get(keyword)
+    was = any(isinstance(o.get(k), list) for k in ("oneOf", "anyOf"))
+    return isinstance(alternatives, list) and bool(alternatives) and not was and bool(o)
+
+
+def _is_null(s: JSONObj) -> bool:
+    t = s.get("type")
+    return t == "null" or (isinstance(t, list) and set(t) == {"null"})
+
+
+def _accepts_null(s: JSONObj) -> bool:
+    return _is_null(s) or nullable_of(s) or (types_of(s) is None and "enum" not in s)
+
+
+def _payload_kinds(o: JSONObj) -> list[tuple[str, JSONObj | None]]:
+    """The old schema split by the JSON types it allows; ``None`` stands for ``null``."""
+    types = types_of(o)
+    nullable = nullable_of(o)
+    if types is None or (len(types) < 2 and not nullable):
+        return [("old payloads", o)]
+    base = {k: v for k, v in o.items() if k != "nullable"}
+    kinds: list[tuple[str, JSONObj | None]] = [
+        (f"old {t} payloads", {**base, "type": t}) for t in sorted(types)
+    ]
+    if nullable:
+        kinds.append(("old null payloads", None))
+    return kinds
+
+
+def _may_overlap(payload: JSONObj, alt: JSONObj) -> bool:
+    """Whether some value an old client sends might match ``alt`` although not all do."""
+    pt, at = types_of(payload), types_of(alt)
+    if _is_null(alt):
+        return False
+    if pt is not None and at is not None and not (_accepts(at, pt) or _accepts(pt, at) or pt & at):
+        return False
+    pe, ae = payload.get("enum"), alt.get("enum")
+    if isinstance(pe, list) and isinstance(ae, list) and not [v for v in pe if v in ae]:
+        return False
+    declared = set(as_map(payload.get("properties")))
+    return _names(alt.get("required")) <= declared or not declared
+
+
+def _wrap_detail(label: str, verdict: str, full: list[str], maybe: list[str]) -> str:
+    if verdict == "compatible":
+        return f"{label} match {full[0]}" if full else f"{label} match"
+    if verdict == "ambiguous":
+        return f"{label} match {', '.join(full)}, more than one: the server rejects them"
+    if verdict == "may-be-ambiguous":
+        return f"{label} match {full[0]} and may match {', '.join(maybe)} too"
+    if verdict == "uncertain":
+        return f"whether {label} match {', '.join(maybe)} cannot be decided"
+    if maybe:
+        return (
+            f"{label} do not all match an alternative (some may match {', '.join(maybe)}): "
+            "the server rejects the others"
+        )
+    return f"{label} match no alternative: the server rejects them"
+
+
+# How each side names a property that travels only the other way.
+_AWAY = {Side.REQUEST: "read-only", Side.RESPONSE: "write-only"}
 
 _WIDER_FORMATS = {("int32", "int64"), ("float", "double")}
 
@@ -295,6 +390,10 @@ class SchemaDiffer:
             return
         stack = _stack | {key}
         o, n = self.old.flatten(old), self.new.flatten(new)
+        wrapper = next((k for k in ("oneOf", "anyOf") if _newly_wrapped(o, n, k)), None)
+        if wrapper is not None:
+            self._wrapped(o, n, wrapper, ctx, stack)
+            return
         self._keywords(o, n, ctx)
         self._type(o, n, ctx)
         self._enum(o, n, ctx)
@@ -430,6 +529,107 @@ class SchemaDiffer:
                 om[name], nm[name], replace(ctx, location=(*ctx.location, keyword, name)), stack
             )
 
+    # a schema newly wrapped in oneOf / anyOf
+
+    def _wrapped(
+        self, o: JSONObj, n: JSONObj, keyword: str, ctx: Ctx, stack: frozenset[tuple[int, int]]
+    ) -> None:
+        """Judge ``old`` -> ``oneOf/anyOf: [...]`` as a whole, by what old payloads match.
+
+        Request side: every value an old client sends must match exactly one ``oneOf``
+        alternative (at least one ``anyOf`` alternative), or the server rejects it.
+        Each JSON type the old schema allows is judged apart (``[string, integer]`` ->
+        ``oneOf: [string, integer]`` is fine). Response side: every alternative the
+        server may now send must still fit the old schema.
+        """
+        rest = {k: v for k, v in n.items() if k != keyword}
+        alternatives = self._variants(as_list(n[keyword]))
+        effective = {
+            name: ({"allOf": [rest, alt]} if set(rest) & _STRUCTURAL else alt)
+            for name, alt in alternatives.items()
+        }
+        short = "one-of" if keyword == "oneOf" else "any-of"
+        names = ", ".join(alternatives)
+        lead = f"{ctx.describe()}: wrapped in {keyword} [{names}]"
+        if ctx.side is Side.RESPONSE:
+            verdict, detail = self._wrapped_response(o, effective, ctx, stack)
+        else:
+            verdict, detail, single = self._wrapped_request(o, effective, keyword, ctx, stack)
+            if verdict == "compatible" and single is not None:
+                self.compare(o, effective[single], ctx, stack)  # details: new optional fields...
+        self.emit(ctx, ctx.rule(f"wrapped-in-{short}-{verdict}"), f"{lead}; {detail}", keyword)
+
+    def _wrapped_request(
+        self,
+        o: JSONObj,
+        alternatives: dict[str, Any],
+        keyword: str,
+        ctx: Ctx,
+        stack: frozenset[tuple[int, int]],
+    ) -> tuple[str, str, str | None]:
+        """``(verdict, detail, the one alternative every old payload matches or None)``."""
+        worst, details, singles = "compatible", [], []
+        for label, payload in _payload_kinds(o):
+            full, unsure, overlap = [], [], []
+            for name, alt in alternatives.items():
+                flat = self.new.flatten(alt)
+                fit = (
+                    _accepts_null(flat) if payload is None else self._fits(payload, alt, ctx, stack)
+                )
+                if fit is True:
+                    full.append(name)
+                elif fit is None:
+                    unsure.append(name)
+                elif payload is not None and _may_overlap(payload, flat):
+                    overlap.append(name)
+            if keyword == "anyOf":
+                verdict = "compatible" if full else "uncertain" if unsure else "unmatched"
+            elif len(full) > 1:
+                verdict = "ambiguous"
+            elif len(full) == 1:
+                verdict = "may-be-ambiguous" if unsure or overlap else "compatible"
+            else:
+                verdict = "uncertain" if unsure else "unmatched"
+            worst = max(worst, verdict, key=_WRAP_RANK.__getitem__)
+            details.append(_wrap_detail(label, verdict, full, unsure + overlap))
+            singles.append(full[0] if len(full) == 1 else None)
+        single = singles[0] if len(singles) == 1 else None
+        return worst, "; ".join(details), single
+
+    def _wrapped_response(
+        self, o: JSONObj, alternatives: dict[str, Any], ctx: Ctx, stack: frozenset[tuple[int, int]]
+    ) -> tuple[str, str]:
+        wider, unsure = [], []
+        for name, alt in alternatives.items():
+            flat = self.new.flatten(alt)
+            if _is_null(flat):
+                fit: bool | None = nullable_of(o) or types_of(o) is None
+            else:
+                fit = self._fits(o, alt, ctx, stack)
+            if fit is False:
+                wider.append(name)
+            elif fit is None:
+                unsure.append(name)
+        if wider:
+            return "widened", f"old clients cannot parse {', '.join(wider)}"
+        if unsure:
+            return "uncertain", f"whether old clients parse {', '.join(unsure)} cannot be decided"
+        return "compatible", "every alternative fits the old schema"
+
+    def _fits(self, old: Any, alt: Any, ctx: Ctx, stack: frozenset[tuple[int, int]]) -> bool | None:
+        """Whether old -> alt alone would be safe on ctx's side: True, False, or None when
+        only undecidable changes (a changed pattern, say) stand in the way."""
+        found: list[Finding] = []
+        saved, self._emit = self._emit, found.append
+        try:
+            self.compare(old, alt, ctx, stack)
+        finally:
+            self._emit = saved
+        levels = {RULES_BY_ID[f.rule_id].level for f in found if not f.rule_id.endswith(_HARMLESS)}
+        if Level.BREAKING in levels:
+            return False
+        return None if Level.WARNING in levels else True
+
     @staticmethod
     def _variants(items: Iterable[Any]) -> dict[str, Any]:
         """Alternatives keyed by ``$ref`` name where there is one, else by position."""
@@ -440,67 +640,62 @@ class SchemaDiffer:
     def _properties(
         self, o: JSONObj, n: JSONObj, ctx: Ctx, stack: frozenset[tuple[int, int]]
     ) -> None:
+        """Properties added, removed, made required or optional, and compared.
+
+        A property flagged for the other direction (``readOnly`` in a request,
+        ``writeOnly`` in a response) does not travel this way: changes to it are
+        reported under their own info-level rules and its schema is not compared.
+        """
         op, np_ = as_map(o.get("properties")), as_map(n.get("properties"))
         oreq, nreq = _names(o.get("required")), _names(n.get("required"))
-        side = ctx.side.value
+        away = "readOnly" if ctx.side is Side.REQUEST else "writeOnly"
         for name in [*op, *(k for k in np_ if k not in op)]:
             child = ctx.child(name, "properties", name)
+            old_prop = self.old.flatten(op[name]) if name in op else {}
+            new_prop = self.new.flatten(np_[name]) if name in np_ else {}
+            was_away, is_away = old_prop.get(away) is True, new_prop.get(away) is True
             if name not in np_:
-                self._property_removed(child, name in oreq)
-                continue
-            new_prop = self.new.flatten(np_[name])
-            if name not in op:
-                self._property_added(child, name in nreq, new_prop)
-                continue
-            old_prop = self.old.flatten(op[name])
-            if (name in oreq) != (name in nreq):
-                if side == "request":
-                    slug = (
-                        "request-property-became-required"
-                        if name in nreq
-                        else "request-property-became-optional"
-                    )
-                else:
-                    slug = (
-                        "response-property-became-required"
-                        if name in nreq
-                        else "response-property-became-optional"
-                    )
-                state = "required" if name in nreq else "optional"
-                self.emit(child, slug, f"{child.describe()}: became {state}", "required")
-            self._flags(child, old_prop, new_prop, name in nreq)
-            skip = "readOnly" if ctx.side is Side.REQUEST else "writeOnly"
-            if old_prop.get(skip) is True and new_prop.get(skip) is True:
-                continue  # never sent in this direction: nothing can break
-            self.compare(op[name], np_[name], child, stack)
-
-    def _property_added(self, ctx: Ctx, required: bool, schema: JSONObj) -> None:
-        if ctx.side is Side.REQUEST:
-            if required:
-                rule = "new-required-request-property"
-                if "default" in schema:
-                    rule += "-with-default"
+                self._property_removed(child, name in oreq, was_away)
+            elif name not in op:
+                self._property_added(child, name in nreq, new_prop, is_away)
             else:
-                rule = "new-optional-request-property"
-        else:
-            rule = (
-                "response-required-property-added"
-                if required
-                else "response-optional-property-added"
-            )
+                if (name in oreq) != (name in nreq):
+                    self._requiredness(child, name in nreq, was_away, is_away)
+                self._flags(child, old_prop, new_prop, name in nreq)
+                if not (was_away or is_away):
+                    self.compare(op[name], np_[name], child, stack)
+
+    def _requiredness(self, ctx: Ctx, required: bool, was_away: bool, is_away: bool) -> None:
         state = "required" if required else "optional"
+        side = ctx.side.value
+        rule = f"{side}-property-became-{state}"
+        # A request property the server ignores (readOnly now) cannot break by becoming
+        # required; a response property the server never sent (writeOnly before) cannot
+        # break by becoming optional.
+        if (ctx.side is Side.REQUEST and is_away) or (ctx.side is Side.RESPONSE and was_away):
+            rule = f"{side}-{_AWAY[ctx.side]}-property-became-{state}"
+        self.emit(ctx, rule, f"{ctx.describe()}: became {state}", "required")
+
+    def _property_added(self, ctx: Ctx, required: bool, schema: JSONObj, away: bool) -> None:
+        state = "required" if required else "optional"
+        if away:
+            rule = f"{ctx.side.value}-{state}-{_AWAY[ctx.side]}-property-added"
+        elif ctx.side is Side.REQUEST:
+            rule = f"new-{state}-request-property"
+            if required and "default" in schema:
+                rule += "-with-default"
+        else:
+            rule = f"response-{state}-property-added"
         self.emit(ctx, rule, f"{ctx.describe()}: added ({state})")
 
-    def _property_removed(self, ctx: Ctx, was_required: bool) -> None:
-        if ctx.side is Side.REQUEST:
+    def _property_removed(self, ctx: Ctx, was_required: bool, away: bool) -> None:
+        state = "required" if was_required else "optional"
+        if away:
+            rule = f"{ctx.side.value}-{state}-{_AWAY[ctx.side]}-property-removed"
+        elif ctx.side is Side.REQUEST:
             rule = "request-property-removed"
         else:
-            rule = (
-                "response-required-property-removed"
-                if was_required
-                else "response-optional-property-removed"
-            )
-        state = "required" if was_required else "optional"
+            rule = f"response-{state}-property-removed"
         self.emit(ctx, rule, f"{ctx.describe()}: removed (was {state})")
 
     def _flags(self, ctx: Ctx, o: JSONObj, n: JSONObj, required: bool) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .loader import JSONObj, Spec, as_list, as_map
-from .walk import Walk
+from .shared_state import SharedState
 
 
 def _requirements(raw: Any) -> dict[frozenset[str], dict[str, set[str]]]:
@@ -31,7 +31,7 @@ def _req_name(key: frozenset[str]) -> str:
 
 
 def compare_security(
-    walk: Walk,
+    state: SharedState,
     operation: str | None,
     location: tuple[str, ...],
     old_raw: Any,
@@ -48,21 +48,21 @@ def compare_security(
     old, new = _requirements(old_raw), _requirements(new_raw)
     for key in old.keys() - new.keys():
         if not key:  # anonymous access is gone: a key is now needed
-            walk.emit(
+            state.emit(
                 f"{prefix}-became-required",
                 operation,
                 location,
                 "anonymous access removed: credentials are now required",
             )
             continue
-        walk.emit(
+        state.emit(
             f"{prefix}-removed",
             operation,
             location,
             f"security requirement {_req_name(key)} removed",
         )
     for key in sorted(new.keys() - old.keys(), key=sorted):
-        walk.emit(
+        state.emit(
             f"{prefix}-added", operation, location, f"security requirement {_req_name(key)} added"
         )
     for key in old.keys() & new.keys():
@@ -72,14 +72,14 @@ def compare_security(
                 old[key][scheme] - new[key][scheme],
             )
             for scope in sorted(added):
-                walk.emit(
+                state.emit(
                     f"{prefix}-scope-added",
                     operation,
                     (*location, scheme),
                     f"scope '{scope}' added to security scheme '{scheme}'",
                 )
             for scope in sorted(removed):
-                walk.emit(
+                state.emit(
                     f"{prefix}-scope-removed",
                     operation,
                     (*location, scheme),
@@ -87,7 +87,7 @@ def compare_security(
                 )
 
 
-def compare_security_schemes(walk: Walk) -> None:
+def compare_security_schemes(state: SharedState) -> None:
     """components.securitySchemes: added, removed, and changes to how credentials are sent."""
 
     def schemes(spec: Spec) -> dict[str, JSONObj]:
@@ -96,17 +96,17 @@ def compare_security_schemes(walk: Walk) -> None:
             k: dict(spec.resolve(v)) for k, v in raw.items() if isinstance(spec.resolve(v), Mapping)
         }
 
-    old, new = schemes(walk.old), schemes(walk.new)
+    old, new = schemes(state.old), schemes(state.new)
     base = ("components", "securitySchemes")
     for name in old.keys() - new.keys():
-        walk.emit(
+        state.emit(
             "api-security-component-removed",
             None,
             (*base, name),
             f"security scheme '{name}' removed",
         )
     for name in sorted(new.keys() - old.keys()):
-        walk.emit(
+        state.emit(
             "api-security-component-added",
             None,
             (*base, name),
@@ -116,7 +116,7 @@ def compare_security_schemes(walk: Walk) -> None:
         o, n = old[name], new[name]
         loc = (*base, name)
         if o.get("type") != n.get("type"):
-            walk.emit(
+            state.emit(
                 "api-security-component-type-changed",
                 None,
                 (*loc, "type"),
@@ -127,7 +127,7 @@ def compare_security_schemes(walk: Walk) -> None:
             n.get("in"),
             n.get("name"),
         ):
-            walk.emit(
+            state.emit(
                 "api-security-component-api-key-changed",
                 None,
                 (*loc, "name"),
@@ -138,7 +138,7 @@ def compare_security_schemes(walk: Walk) -> None:
             o.get("type") == "http"
             and str(o.get("scheme", "")).lower() != str(n.get("scheme", "")).lower()
         ):
-            walk.emit(
+            state.emit(
                 "api-security-component-http-scheme-changed",
                 None,
                 (*loc, "scheme"),

@@ -52,7 +52,9 @@ class FakeStabilityServer:
     ``max_upload_bytes``: largest accepted image part (``invalid_file_size``).
     ``error_content_type``: media type of error bodies, ``application/json``
     (later service releases) or ``application/vnd.goa.error`` (the original).
-    ``latency``: seconds added to every answer.
+    ``latency``: seconds added to every answer. ``spec``: the OpenAPI document
+    to validate requests against instead of the package's (to try a new
+    version of it); the routes stay the three v1alpha generation paths.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -68,6 +70,7 @@ class FakeStabilityServer:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         error_content_type: str = "application/json",
         latency: float = 0.0,
+        spec: Mapping[str, Any] | None = None,
     ) -> None:
         if api_key is not None and not api_key.strip():
             raise ValueError("api_key must not be empty (pass None to accept any key)")
@@ -86,7 +89,8 @@ class FakeStabilityServer:
             max_upload_bytes=max_upload_bytes,
             error_content_type=error_content_type,
         )
-        self._state = ServerState(service=FakeService(config), latency=self._initial_latency)
+        service = FakeService(config, spec)
+        self._state = ServerState(service=service, latency=self._initial_latency)
         self._httpd: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()

@@ -33,7 +33,7 @@ from ._defaults import (
 )
 from ._multipart import MultipartError, MultipartPart, parse_multipart
 from ._records import HeaderMap
-from ._spec_validator import SchemaIssue, ValidationInput, get_validator
+from ._spec_validator import SchemaIssue, SpecValidator, ValidationInput, get_validator
 from ._strict_json import decode_json
 
 __all__ = [
@@ -131,9 +131,9 @@ def _artifact_seeds(params: Mapping[str, Any]) -> list[int]:
 class FakeService:
     """The behaviour of the v1alpha generation endpoints, minus the HTTP."""
 
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, spec: Mapping[str, Any] | None = None) -> None:
         self.config = config
-        self._validator = get_validator()
+        self._validator = get_validator() if spec is None else SpecValidator(spec)
         self._filtered = [
             re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
             for word in sorted(config.filtered_words)

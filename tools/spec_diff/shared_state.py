@@ -12,7 +12,7 @@ from .schema_diff import SchemaDiffer
 
 
 @dataclass(frozen=True)
-class Walk:
+class SharedState:
     old: Spec
     new: Spec
     schemas: SchemaDiffer
