@@ -26,6 +26,7 @@ from ._exceptions import (
     MalformedResponseError,
     StabilityError,
 )
+from ._pacing import RequestGate, is_rate_limited
 from ._pool import AsyncPool, Pool
 from ._requests import PreparedRequest, RequestSettings, prepare
 from ._responses import ERROR_BODY_LIMIT, SuccessReader, status_error
@@ -101,6 +102,7 @@ class _ClientCore(Generic[_R, _H]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: _H | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        max_requests_per_second: float | None = None,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get("STABILITY_API_KEY")
         if not isinstance(api_key, str) or not api_key.strip():
@@ -136,6 +138,8 @@ class _ClientCore(Generic[_R, _H]):
         self._set_timeout(_check_timeout(timeout))
         self._retry = RetryPolicy(max_retries=max_retries)
         self._max_upload_bytes = max_upload_bytes
+        # Pacing and rate-limit pauses, shared with every with_options() copy.
+        self._gate = RequestGate(max_requests_per_second)
         self._urls: _Memo[str, httpx.URL] = _Memo()
         self._headers: _Memo[tuple[Any, ...], httpx.Headers] = _Memo()
         if http_client is not None and not isinstance(http_client, self._http_type):
@@ -182,6 +186,11 @@ class _ClientCore(Generic[_R, _H]):
         """The largest image accepted for upload, in bytes."""
         return self._max_upload_bytes
 
+    @property
+    def max_requests_per_second(self) -> float | None:
+        """The pace requests are held to, or None when they are not paced."""
+        return self._gate.max_requests_per_second
+
     def __repr__(self) -> str:
         if "_retry" not in self.__dict__:  # a constructor that raised (tracebacks show locals)
             return f"<{type(self).__name__} (not initialised)>"
@@ -196,10 +205,13 @@ class _ClientCore(Generic[_R, _H]):
         timeout: float | httpx.Timeout | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         max_upload_bytes: int = _NOT_GIVEN,
+        max_requests_per_second: float | None = _NOT_GIVEN,
     ) -> Self:
         """A copy with other settings that shares this client's connections.
 
-        Closing the copy leaves the shared connection pool open.
+        Closing the copy leaves the shared connection pool open. The copy also
+        shares the pause a rate limit imposed; given its own
+        ``max_requests_per_second``, it paces its requests apart from this client's.
         """
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
@@ -209,6 +221,8 @@ class _ClientCore(Generic[_R, _H]):
             clone._retry = replace(self._retry, max_retries=_check_max_retries(max_retries))
         if max_upload_bytes is not _NOT_GIVEN:
             clone._max_upload_bytes = _check_max_upload_bytes(max_upload_bytes)
+        if max_requests_per_second is not _NOT_GIVEN:
+            clone._gate = self._gate.with_rate(max_requests_per_second)
         clone._owns_http = False
         return clone
 
@@ -414,6 +428,13 @@ class _ClientCore(Generic[_R, _H]):
         )
         return delay
 
+    def _share_pause(self, error: StabilityError, attempt: int, delay: float | None) -> None:
+        """After a 429 (or a 503 with Retry-After), hold back every call of this client."""
+        if isinstance(error, APIStatusError) and is_rate_limited(error.status_code, error.headers):
+            if delay is None:  # no retry left: later calls still wait
+                delay = self._retry.backoff(attempt, error.headers.get("retry-after"))
+            self._gate.pause(delay)
+
     def _log_attempt(self, request: PreparedRequest, attempt: int) -> None:
         if not log.isEnabledFor(logging.DEBUG):
             return  # the arguments (a redacted copy of the headers) are not free
@@ -482,7 +503,10 @@ class Stability(_ClientCore[Generation, httpx.Client]):
     ``api_key`` defaults to ``$STABILITY_API_KEY``, ``base_url`` to
     ``$STABILITY_BASE_URL`` and then ``https://api.stability.ai``. Failed
     requests are retried ``max_retries`` times with exponential back-off,
-    honouring ``Retry-After``. Pass ``http_client`` to reuse your own
+    honouring ``Retry-After``; after a 429 (or a 503 with ``Retry-After``)
+    every later call of the client and its copies waits the same time instead
+    of being refused too. ``max_requests_per_second`` spaces calls out (from
+    all threads, or all tasks, together). Pass ``http_client`` to reuse your own
     ``httpx.Client`` (proxies, custom TLS); the client does not close it.
     """
 
@@ -505,19 +529,24 @@ class Stability(_ClientCore[Generation, httpx.Client]):
 
     def _send(self, request: PreparedRequest) -> Generation:
         attempt = 0
+        delay: float | None = 0.0
         while True:
             attempt += 1
+            delay = self._gate.delay_before_send(delay or 0.0)  # the retry's wait included
+            while delay > 0:
+                _sleep(delay)
+                delay = self._gate.delay_after_wait()
             self._log_attempt(request, attempt)
             try:
                 return self._attempt(request)
             except StabilityError as error:
                 delay = self._retry_delay(request, attempt, error)
+                self._share_pause(error, attempt, delay)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
                     if isinstance(error, _TruncatedBody):
                         raise error.public() from error.__cause__
                     raise
-            _sleep(delay)
 
     def _attempt(self, request: PreparedRequest) -> Generation:
         started = time.perf_counter()
@@ -568,19 +597,24 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
     async def _send(self, prepare: Callable[[], PreparedRequest]) -> Generation:
         request = prepare()  # inside the coroutine: bad arguments raise on await
         attempt = 0
+        delay: float | None = 0.0
         while True:
             attempt += 1
+            delay = self._gate.delay_before_send(delay or 0.0)  # the retry's wait included
+            while delay > 0:
+                await _async_sleep(delay)
+                delay = self._gate.delay_after_wait()
             self._log_attempt(request, attempt)
             try:
                 return await self._attempt(request)
             except StabilityError as error:
                 delay = self._retry_delay(request, attempt, error)
+                self._share_pause(error, attempt, delay)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
                     if isinstance(error, _TruncatedBody):
                         raise error.public() from error.__cause__
                     raise
-            await _async_sleep(delay)
 
     async def _attempt(self, request: PreparedRequest) -> Generation:
         started = time.perf_counter()
