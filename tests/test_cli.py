@@ -403,7 +403,7 @@ def test_batch_of_50_with_failures_keeps_going_and_reports_them(
 ):
     _prompts_file(tmp_path / "prompts.txt", 50)
     fake.fail_next(400, times=3)
-    fake.fail_next(429, times=2, retry_after=0)
+    fake.fail_next(429, times=2, retry_after=0)  # waited out and sent again, never failed
     result = cli(
         fake,
         "text-to-image",
@@ -421,19 +421,28 @@ def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     assert result.returncode == 1
     document = json.loads(result.stdout)
     failures = document["failures"]
-    assert sorted(f["type"] for f in failures) == ["BadRequestError"] * 3 + ["RateLimitError"] * 2
-    assert document["summary"] == {
+    assert [f["type"] for f in failures] == ["BadRequestError"] * 3
+    summary = document["summary"]
+    assert 1 <= summary.pop("rate_limit_pauses") <= 2
+    failed_lines = sorted(f["line"] for f in failures)
+    assert summary == {
         "prompts": 50,
-        "succeeded": 45,
-        "failed": 5,
+        "succeeded": 47,
+        "failed": 3,
+        "skipped": 0,
         "not_run": 0,
-        "images": 45,
+        "images": 47,
         "content_filtered": 0,
         "interrupted": False,
         "exit_code": 1,
+        "failed_lines": failed_lines,
+        "not_run_lines": [],
+        "changed_lines": [],
     }
+    assert [r.status for r in fake.requests].count(429) == 2
+    assert len(fake.requests) == 52  # the two refused prompts were sent once more
     files = pngs(tmp_path / "batch")
-    assert len(files) == 45 and all(is_complete_png(f) for f in files)
+    assert len(files) == 47 and all(is_complete_png(f) for f in files)
     assert {str(Path("batch") / f.name) for f in files} == {i["path"] for i in document["images"]}
     # Names start with the line number (prompts begin on line 3 of the file).
     for image in document["images"]:
@@ -443,10 +452,16 @@ def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     # Not a terminal: plain lines, one per prompt, and a summary listing the failures.
     assert "\r" not in result.stderr
     assert "[50/50]" in result.stderr
-    assert "done: 45 of 50 prompts succeeded, 5 failed" in result.stderr
-    summary = result.stderr.split("failures (5):\n", 1)[1]
-    assert sorted(summary.splitlines()) == sorted(
+    assert "done: 47 of 50 prompts succeeded, 3 failed" in result.stderr
+    assert "rate limited: waiting" in result.stderr
+    summary_text = result.stderr.split("failures (3):\n", 1)[1]
+    listed, _, hint = summary_text.partition("to retry the failed lines, run:\n")
+    assert sorted(listed.splitlines()) == sorted(
         f"  line {f['line']}: {f['error']}" for f in failures
+    )
+    assert hint == (
+        "  stability-v1alpha text-to-image --prompts-file prompts.txt --out batch "
+        f"--concurrency 5 --max-retries 0 --json --base-url {fake.base_url} --resume\n"
     )
 
 

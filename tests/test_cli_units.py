@@ -51,7 +51,16 @@ def test_out_rules(tmp_path: Path):
     file = plan_destination(str(tmp_path / "x.png"), samples=1, batch_lines=None)
     assert file.fixed_names(1) == [tmp_path / "x.png"]
     bare = plan_destination(str(tmp_path / "result"), samples=1, batch_lines=None)
-    assert bare.fixed_names(1) == [tmp_path / "result"]  # one image: the path is the file
+    assert bare.fixed_names(1) == [tmp_path / "result.png"]  # one image: the suffix is added
+    dotted = plan_destination(str(tmp_path / "cat.v2"), samples=1, batch_lines=None)
+    assert dotted.fixed_names(1) == [tmp_path / "cat.v2.png"]
+    upper = plan_destination(str(tmp_path / "CAT.PNG"), samples=1, batch_lines=None)
+    assert upper.fixed_names(1) == [tmp_path / "CAT.PNG"]
+    stdout = plan_destination("-", samples=1, batch_lines=None)
+    assert stdout.to_stdout and stdout.predicted_names(job, 42, 1) == []
+    for samples, lines in ((2, None), (1, 3)):
+        with pytest.raises(UsageError, match="writes one image to stdout"):
+            plan_destination("-", samples=samples, batch_lines=lines)
 
     numbered = plan_destination(str(tmp_path / "x.png"), samples=3, batch_lines=None)
     assert [p.name for p in numbered.fixed_names(3) or []] == ["x-1.png", "x-2.png", "x-3.png"]
