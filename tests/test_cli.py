@@ -9,22 +9,27 @@ checks that the API key appears in neither output stream.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import (
+    KEY,
+    NO_KEY_MESSAGE,
+    cli,
+    command,
+    env,
+    is_complete_png,
+    leftovers,
+    pngs,
+    posix_only,
+    prompts_file,
+)
 from PIL import Image
 from stability_v1alpha.testing import FakeStabilityServer
-
-KEY = "sk-cli-test-Zq7Wm2Kp9NeverPrinted"
-SCRIPT = Path(sys.executable).parent / "stability-v1alpha"
-posix_only = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
-NO_KEY_MESSAGE = "error: no API key: set STABILITY_API_KEY or pass --api-key\n"
 
 
 @pytest.fixture(scope="module")
@@ -40,56 +45,6 @@ def fake(server: FakeStabilityServer) -> Iterator[FakeStabilityServer]:
     server.reset()
 
 
-def _env(key: str | None = KEY) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STABILITY_")}
-    if key is not None:
-        env["STABILITY_API_KEY"] = key
-    return env
-
-
-def _command(fake: FakeStabilityServer | None, args: tuple[str, ...]) -> list[str]:
-    if not SCRIPT.exists():
-        pytest.fail(f"console script missing: {SCRIPT} (run: .venv/bin/pip install -e .)")
-    base = ["--base-url", fake.base_url] if fake is not None else []
-    return [str(SCRIPT), *args, *base]
-
-
-def cli(
-    fake: FakeStabilityServer | None,
-    *args: str,
-    cwd: Path,
-    key: str | None = KEY,
-    stdin: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script to completion; the key must never show."""
-    result = subprocess.run(
-        _command(fake, args),
-        cwd=cwd,
-        env=_env(key),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert KEY not in result.stdout and KEY not in result.stderr
-    return result
-
-
-def is_complete_png(path: Path) -> bool:
-    with Image.open(path) as image:
-        image.load()  # decodes every row: a truncated file raises
-        return image.format == "PNG"
-
-
-def pngs(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.png"))
-
-
-def leftovers(directory: Path) -> list[Path]:
-    """Temporary files of interrupted writes (atomic_write names them .NAME.*.part)."""
-    return [p for p in directory.rglob("*") if p.name.endswith(".part") or p.name.startswith(".")]
-
-
 # -- start-up ----------------------------------------------------------------
 
 
@@ -102,7 +57,7 @@ def test_help_imports_neither_httpx_nor_the_generated_package_nor_pillow(args: t
         [sys.executable, "-X", "importtime", "-m", "stability_v1alpha", *args],
         capture_output=True,
         text=True,
-        env=_env(None),
+        env=env(None),
         timeout=30,
     )
     assert result.returncode == 0
@@ -391,17 +346,10 @@ def test_the_key_is_never_printed(fake: FakeStabilityServer, tmp_path: Path):
 # -- batches -------------------------------------------------------------------
 
 
-def _prompts_file(path: Path, count: int) -> Path:
-    lines = ["# prompts for the test", ""]
-    lines += [f"prompt number {n}" for n in range(1, count + 1)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     fake: FakeStabilityServer, tmp_path: Path
 ):
-    _prompts_file(tmp_path / "prompts.txt", 50)
+    prompts_file(tmp_path / "prompts.txt", 50)
     fake.fail_next(400, times=3)
     fake.fail_next(429, times=2, retry_after=0)  # waited out and sent again, never failed
     result = cli(
@@ -493,67 +441,6 @@ def test_batch_with_an_invalid_prompt_sends_nothing(fake: FakeStabilityServer, t
     assert len(fake.requests) == 0
 
 
-@posix_only
-def test_ctrl_c_keeps_finished_images_and_leaves_no_partial_file(
-    fake: FakeStabilityServer, tmp_path: Path
-):
-    _prompts_file(tmp_path / "prompts.txt", 40)
-    out = tmp_path / "out"
-    fake.latency = 0.05
-    process = subprocess.Popen(
-        _command(
-            fake,
-            (
-                "text-to-image",
-                "--prompts-file",
-                "prompts.txt",
-                "--out",
-                "out",
-                "--concurrency",
-                "2",
-                "--json",
-            ),
-        ),
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for(lambda: out.is_dir() and len(pngs(out)) >= 3, process)
-        fake.latency = 60  # the next requests hang: Ctrl-C lands mid-request
-        sent = len(fake.requests)
-        _wait_for(lambda: len(fake.requests) >= sent + 2, process)
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 130, stderr
-    assert KEY not in stdout and KEY not in stderr
-    document = json.loads(stdout)
-    summary = document["summary"]
-    assert summary["interrupted"] is True and summary["exit_code"] == 130
-    assert summary["not_run"] > 0 and summary["images"] >= 3
-    files = pngs(out)
-    assert {str(Path("out") / f.name) for f in files} == {i["path"] for i in document["images"]}
-    assert all(is_complete_png(f) for f in files)
-    assert leftovers(tmp_path) == []
-    assert "interrupted:" in stderr and "Traceback" not in stderr
-
-
-def _wait_for(condition, process: subprocess.Popen[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"the command ended early: {process.communicate()}")
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for the batch")
-        time.sleep(0.02)
-
-
 # -- serve-fake ----------------------------------------------------------------
 
 
@@ -561,8 +448,8 @@ def _wait_for(condition, process: subprocess.Popen[str], timeout: float = 20) ->
 def test_serve_fake_runs_a_server_the_command_can_use(tmp_path: Path):
     own_key = "sk-serve-fake-key-1234567890"
     server = subprocess.Popen(
-        _command(None, ("serve-fake", "--port", "0", "--api-key", own_key)),
-        env=_env(None),
+        command(None, ("serve-fake", "--port", "0", "--api-key", own_key)),
+        env=env(None),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -428,12 +428,19 @@ class _ClientCore(Generic[_R, _H]):
         )
         return delay
 
-    def _share_pause(self, error: StabilityError, attempt: int, delay: float | None) -> None:
-        """After a 429 (or a 503 with Retry-After), hold back every call of this client."""
+    def _share_pause(
+        self, error: StabilityError, attempt: int, delay: float | None
+    ) -> float | None:
+        """After a 429 (or a 503 with Retry-After), hold back every call of this client.
+
+        Returns the retry's wait: ``delay``, or less if the pause already ends sooner.
+        """
         if isinstance(error, APIStatusError) and is_rate_limited(error.status_code, error.headers):
             if delay is None:  # no retry left: later calls still wait
-                delay = self._retry.backoff(attempt, error.headers.get("retry-after"))
-            self._gate.pause(delay)
+                self._gate.pause(self._retry.backoff(attempt, error.headers.get("retry-after")))
+            else:
+                delay = self._gate.pause(delay)
+        return delay
 
     def _log_attempt(self, request: PreparedRequest, attempt: int) -> None:
         if not log.isEnabledFor(logging.DEBUG):
@@ -541,7 +548,7 @@ class Stability(_ClientCore[Generation, httpx.Client]):
                 return self._attempt(request)
             except StabilityError as error:
                 delay = self._retry_delay(request, attempt, error)
-                self._share_pause(error, attempt, delay)
+                delay = self._share_pause(error, attempt, delay)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
                     if isinstance(error, _TruncatedBody):
@@ -609,7 +616,7 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
                 return await self._attempt(request)
             except StabilityError as error:
                 delay = self._retry_delay(request, attempt, error)
-                self._share_pause(error, attempt, delay)
+                delay = self._share_pause(error, attempt, delay)
                 if delay is None:
                     log.debug("%s failed: %s", request.describe(), _describe_error(error))
                     if isinstance(error, _TruncatedBody):
