@@ -8,6 +8,7 @@ checks that the API key appears in neither output stream.
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import subprocess
@@ -478,3 +479,76 @@ def test_serve_fake_runs_a_server_the_command_can_use(tmp_path: Path):
         if server.poll() is None:
             server.kill()
         server.communicate()
+
+
+# -- output names and inputs -----------------------------------------------------------
+
+
+def test_out_dash_writes_the_png_to_stdout(fake: FakeStabilityServer, tmp_path: Path):
+    result = subprocess.run(
+        command(fake, ("text-to-image", "cat", "--seed", "3", "--out", "-")),
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    with Image.open(io.BytesIO(result.stdout)) as image:
+        image.load()  # the complete PNG, every row of it
+        assert image.format == "PNG" and image.size == (512, 512)
+    assert b"wrote the PNG to stdout (seed 3)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    for extra in (("--samples", "2"), ("--json",)):
+        refused = cli(fake, "text-to-image", "cat", "--out", "-", *extra, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stderr.startswith("error: --out -")
+    assert len(fake.requests) == 1
+
+
+def test_a_name_without_png_gets_the_suffix(fake: FakeStabilityServer, tmp_path: Path):
+    result = cli(fake, "text-to-image", "cat", "--out", "catfile", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["catfile.png"]
+    assert "saved catfile.png (seed " in result.stderr
+
+
+def test_a_non_png_input_is_named_for_what_it_is(fake: FakeStabilityServer, tmp_path: Path):
+    Image.new("RGB", (512, 512), (1, 2, 3)).save(tmp_path / "photo.png", format="JPEG")
+    (tmp_path / "notes.png").write_text("not a picture\n", encoding="utf-8")
+    for name, what in (("photo.png", "is a JPEG image"), ("notes.png", "is text, not an image")):
+        result = cli(fake, "image-to-image", name, "a watercolour", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr == (
+            f"error: INIT {name}: {what}; the API takes PNG images only (convert it first)\n"
+        )
+    _write_png(tmp_path / "room.png", "RGB", (9, 9, 9))
+    _write_png(tmp_path / "small.png", "L", 255, (256, 256))
+    masked = cli(fake, "inpaint", "room.png", "a sofa", "--mask", "small.png", cwd=tmp_path)
+    assert masked.stderr == (
+        "error: --mask='small.png' (PNG 256x256): must have the init image's size 512x512\n"
+    )
+    no_alpha = cli(fake, "inpaint", "room.png", "a sofa", cwd=tmp_path)
+    assert no_alpha.stderr.startswith(
+        "error: INIT='room.png' (PNG 512x512 without alpha): needs an alpha channel"
+    )
+    assert len(fake.requests) == 0
+
+
+def test_every_kind_of_stop_adds_up_in_the_summary(fake: FakeStabilityServer, tmp_path: Path):
+    (tmp_path / "cat.png").write_bytes(b"mine")
+    fake.fail_next(400)
+    runs = {
+        "existing file": ("text-to-image", "cat", "--out", "cat.png"),
+        "bad flag value": ("text-to-image", "cat", "--width", "100"),
+        "bad prompt": ("text-to-image", "x" * 2001),
+        "API failure": ("text-to-image", "cat", "--out", "dog.png"),
+    }
+    counts = {}
+    for what, args in runs.items():
+        summary = json.loads(cli(fake, *args, "--json", cwd=tmp_path).stdout)["summary"]
+        counts[what] = (summary["failed"], summary["not_run"], summary["exit_code"])
+    assert counts == {
+        "existing file": (0, 1, 2),  # the run stopped: the prompt was not run
+        "bad flag value": (0, 1, 2),
+        "bad prompt": (1, 0, 2),  # the prompt itself failed
+        "API failure": (1, 0, 1),
+    }
