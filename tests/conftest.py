@@ -14,16 +14,25 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def no_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Make retry waits instant and record how long each would have been."""
-    from stability_v1alpha import _client
+    """Make retry waits instant and record how long each would have been.
+
+    The clients' request gates see the time the waits would have taken pass.
+    """
+    from stability_v1alpha import _client, _pacing
 
     waits: list[float] = []
+    clock = [_pacing.monotonic()]
+
+    def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
 
     async def fake_async_sleep(seconds: float) -> None:
-        waits.append(seconds)
+        fake_sleep(seconds)
 
-    monkeypatch.setattr(_client, "_sleep", waits.append)
+    monkeypatch.setattr(_client, "_sleep", fake_sleep)
     monkeypatch.setattr(_client, "_async_sleep", fake_async_sleep)
+    monkeypatch.setattr(_pacing, "monotonic", lambda: clock[0])
     yield waits
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 import stability_v1alpha
-from stability_v1alpha import AsyncStability, Generation, Stability
+from stability_v1alpha import AsyncStability, Generation, Stability, _pacing
 from stability_v1alpha import _client as client_module
 
 # Distinctive, with characters that regexes and URL encoders treat specially.
@@ -139,16 +139,25 @@ def call(
 
 
 class SleepRecorder:
-    """Stands in for ``_client._sleep`` / ``_client._async_sleep``: records, never waits."""
+    """Stands in for ``_client._sleep`` / ``_client._async_sleep``: records, never waits.
+
+    :meth:`now` is the clock the clients' request gates read: the recorded
+    waits pass on it as if they had been slept.
+    """
 
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self._now = _pacing.monotonic()
+
+    def now(self) -> float:
+        return self._now
 
     def sleep(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self._now += seconds
 
     async def async_sleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
+        self.sleep(seconds)
 
 
 @pytest.fixture
@@ -156,6 +165,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     recorder = SleepRecorder()
     monkeypatch.setattr(client_module, "_sleep", recorder.sleep)
     monkeypatch.setattr(client_module, "_async_sleep", recorder.async_sleep)
+    monkeypatch.setattr(_pacing, "monotonic", recorder.now)
     return recorder
 
 

@@ -8,23 +8,29 @@ checks that the API key appears in neither output stream.
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import (
+    KEY,
+    NO_KEY_MESSAGE,
+    cli,
+    command,
+    env,
+    is_complete_png,
+    leftovers,
+    pngs,
+    posix_only,
+    prompts_file,
+)
 from PIL import Image
 from stability_v1alpha.testing import FakeStabilityServer
-
-KEY = "sk-cli-test-Zq7Wm2Kp9NeverPrinted"
-SCRIPT = Path(sys.executable).parent / "stability-v1alpha"
-posix_only = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
-NO_KEY_MESSAGE = "error: no API key: set STABILITY_API_KEY or pass --api-key\n"
 
 
 @pytest.fixture(scope="module")
@@ -40,56 +46,6 @@ def fake(server: FakeStabilityServer) -> Iterator[FakeStabilityServer]:
     server.reset()
 
 
-def _env(key: str | None = KEY) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STABILITY_")}
-    if key is not None:
-        env["STABILITY_API_KEY"] = key
-    return env
-
-
-def _command(fake: FakeStabilityServer | None, args: tuple[str, ...]) -> list[str]:
-    if not SCRIPT.exists():
-        pytest.fail(f"console script missing: {SCRIPT} (run: .venv/bin/pip install -e .)")
-    base = ["--base-url", fake.base_url] if fake is not None else []
-    return [str(SCRIPT), *args, *base]
-
-
-def cli(
-    fake: FakeStabilityServer | None,
-    *args: str,
-    cwd: Path,
-    key: str | None = KEY,
-    stdin: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script to completion; the key must never show."""
-    result = subprocess.run(
-        _command(fake, args),
-        cwd=cwd,
-        env=_env(key),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert KEY not in result.stdout and KEY not in result.stderr
-    return result
-
-
-def is_complete_png(path: Path) -> bool:
-    with Image.open(path) as image:
-        image.load()  # decodes every row: a truncated file raises
-        return image.format == "PNG"
-
-
-def pngs(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.png"))
-
-
-def leftovers(directory: Path) -> list[Path]:
-    """Temporary files of interrupted writes (atomic_write names them .NAME.*.part)."""
-    return [p for p in directory.rglob("*") if p.name.endswith(".part") or p.name.startswith(".")]
-
-
 # -- start-up ----------------------------------------------------------------
 
 
@@ -102,7 +58,7 @@ def test_help_imports_neither_the_generated_package_nor_pillow_nor_asyncio(args:
         [sys.executable, "-X", "importtime", "-m", "stability_v1alpha", *args],
         capture_output=True,
         text=True,
-        env=_env(None),
+        env=env(None),
         timeout=30,
     )
     assert result.returncode == 0
@@ -391,19 +347,12 @@ def test_the_key_is_never_printed(fake: FakeStabilityServer, tmp_path: Path):
 # -- batches -------------------------------------------------------------------
 
 
-def _prompts_file(path: Path, count: int) -> Path:
-    lines = ["# prompts for the test", ""]
-    lines += [f"prompt number {n}" for n in range(1, count + 1)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     fake: FakeStabilityServer, tmp_path: Path
 ):
-    _prompts_file(tmp_path / "prompts.txt", 50)
+    prompts_file(tmp_path / "prompts.txt", 50)
     fake.fail_next(400, times=3)
-    fake.fail_next(429, times=2, retry_after=0)
+    fake.fail_next(429, times=2, retry_after=0)  # waited out and sent again, never failed
     result = cli(
         fake,
         "text-to-image",
@@ -421,19 +370,28 @@ def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     assert result.returncode == 1
     document = json.loads(result.stdout)
     failures = document["failures"]
-    assert sorted(f["type"] for f in failures) == ["BadRequestError"] * 3 + ["RateLimitError"] * 2
-    assert document["summary"] == {
+    assert [f["type"] for f in failures] == ["BadRequestError"] * 3
+    summary = document["summary"]
+    assert 1 <= summary.pop("rate_limit_pauses") <= 2
+    failed_lines = sorted(f["line"] for f in failures)
+    assert summary == {
         "prompts": 50,
-        "succeeded": 45,
-        "failed": 5,
+        "succeeded": 47,
+        "failed": 3,
+        "skipped": 0,
         "not_run": 0,
-        "images": 45,
+        "images": 47,
         "content_filtered": 0,
         "interrupted": False,
         "exit_code": 1,
+        "failed_lines": failed_lines,
+        "not_run_lines": [],
+        "changed_lines": [],
     }
+    assert [r.status for r in fake.requests].count(429) == 2
+    assert len(fake.requests) == 52  # the two refused prompts were sent once more
     files = pngs(tmp_path / "batch")
-    assert len(files) == 45 and all(is_complete_png(f) for f in files)
+    assert len(files) == 47 and all(is_complete_png(f) for f in files)
     assert {str(Path("batch") / f.name) for f in files} == {i["path"] for i in document["images"]}
     # Names start with the line number (prompts begin on line 3 of the file).
     for image in document["images"]:
@@ -443,10 +401,16 @@ def test_batch_of_50_with_failures_keeps_going_and_reports_them(
     # Not a terminal: plain lines, one per prompt, and a summary listing the failures.
     assert "\r" not in result.stderr
     assert "[50/50]" in result.stderr
-    assert "done: 45 of 50 prompts succeeded, 5 failed" in result.stderr
-    summary = result.stderr.split("failures (5):\n", 1)[1]
-    assert sorted(summary.splitlines()) == sorted(
+    assert "done: 47 of 50 prompts succeeded, 3 failed" in result.stderr
+    assert "rate limited: waiting" in result.stderr
+    summary_text = result.stderr.split("failures (3):\n", 1)[1]
+    listed, _, hint = summary_text.partition("to retry the failed lines, run:\n")
+    assert sorted(listed.splitlines()) == sorted(
         f"  line {f['line']}: {f['error']}" for f in failures
+    )
+    assert hint == (
+        "  stability-v1alpha text-to-image --prompts-file prompts.txt --out batch "
+        f"--concurrency 5 --max-retries 0 --json --base-url {fake.base_url} --resume\n"
     )
 
 
@@ -478,67 +442,6 @@ def test_batch_with_an_invalid_prompt_sends_nothing(fake: FakeStabilityServer, t
     assert len(fake.requests) == 0
 
 
-@posix_only
-def test_ctrl_c_keeps_finished_images_and_leaves_no_partial_file(
-    fake: FakeStabilityServer, tmp_path: Path
-):
-    _prompts_file(tmp_path / "prompts.txt", 40)
-    out = tmp_path / "out"
-    fake.latency = 0.05
-    process = subprocess.Popen(
-        _command(
-            fake,
-            (
-                "text-to-image",
-                "--prompts-file",
-                "prompts.txt",
-                "--out",
-                "out",
-                "--concurrency",
-                "2",
-                "--json",
-            ),
-        ),
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for(lambda: out.is_dir() and len(pngs(out)) >= 3, process)
-        fake.latency = 60  # the next requests hang: Ctrl-C lands mid-request
-        sent = len(fake.requests)
-        _wait_for(lambda: len(fake.requests) >= sent + 2, process)
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 130, stderr
-    assert KEY not in stdout and KEY not in stderr
-    document = json.loads(stdout)
-    summary = document["summary"]
-    assert summary["interrupted"] is True and summary["exit_code"] == 130
-    assert summary["not_run"] > 0 and summary["images"] >= 3
-    files = pngs(out)
-    assert {str(Path("out") / f.name) for f in files} == {i["path"] for i in document["images"]}
-    assert all(is_complete_png(f) for f in files)
-    assert leftovers(tmp_path) == []
-    assert "interrupted:" in stderr and "Traceback" not in stderr
-
-
-def _wait_for(condition, process: subprocess.Popen[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"the command ended early: {process.communicate()}")
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for the batch")
-        time.sleep(0.02)
-
-
 # -- serve-fake ----------------------------------------------------------------
 
 
@@ -546,8 +449,8 @@ def _wait_for(condition, process: subprocess.Popen[str], timeout: float = 20) ->
 def test_serve_fake_runs_a_server_the_command_can_use(tmp_path: Path):
     own_key = "sk-serve-fake-key-1234567890"
     server = subprocess.Popen(
-        _command(None, ("serve-fake", "--port", "0", "--api-key", own_key)),
-        env=_env(None),
+        command(None, ("serve-fake", "--port", "0", "--api-key", own_key)),
+        env=env(None),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -576,3 +479,76 @@ def test_serve_fake_runs_a_server_the_command_can_use(tmp_path: Path):
         if server.poll() is None:
             server.kill()
         server.communicate()
+
+
+# -- output names and inputs -----------------------------------------------------------
+
+
+def test_out_dash_writes_the_png_to_stdout(fake: FakeStabilityServer, tmp_path: Path):
+    result = subprocess.run(
+        command(fake, ("text-to-image", "cat", "--seed", "3", "--out", "-")),
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    with Image.open(io.BytesIO(result.stdout)) as image:
+        image.load()  # the complete PNG, every row of it
+        assert image.format == "PNG" and image.size == (512, 512)
+    assert b"wrote the PNG to stdout (seed 3)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    for extra in (("--samples", "2"), ("--json",)):
+        refused = cli(fake, "text-to-image", "cat", "--out", "-", *extra, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stderr.startswith("error: --out -")
+    assert len(fake.requests) == 1
+
+
+def test_a_name_without_png_gets_the_suffix(fake: FakeStabilityServer, tmp_path: Path):
+    result = cli(fake, "text-to-image", "cat", "--out", "catfile", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["catfile.png"]
+    assert "saved catfile.png (seed " in result.stderr
+
+
+def test_a_non_png_input_is_named_for_what_it_is(fake: FakeStabilityServer, tmp_path: Path):
+    Image.new("RGB", (512, 512), (1, 2, 3)).save(tmp_path / "photo.png", format="JPEG")
+    (tmp_path / "notes.png").write_text("not a picture\n", encoding="utf-8")
+    for name, what in (("photo.png", "is a JPEG image"), ("notes.png", "is text, not an image")):
+        result = cli(fake, "image-to-image", name, "a watercolour", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr == (
+            f"error: INIT {name}: {what}; the API takes PNG images only (convert it first)\n"
+        )
+    _write_png(tmp_path / "room.png", "RGB", (9, 9, 9))
+    _write_png(tmp_path / "small.png", "L", 255, (256, 256))
+    masked = cli(fake, "inpaint", "room.png", "a sofa", "--mask", "small.png", cwd=tmp_path)
+    assert masked.stderr == (
+        "error: --mask='small.png' (PNG 256x256): must have the init image's size 512x512\n"
+    )
+    no_alpha = cli(fake, "inpaint", "room.png", "a sofa", cwd=tmp_path)
+    assert no_alpha.stderr.startswith(
+        "error: INIT='room.png' (PNG 512x512 without alpha): needs an alpha channel"
+    )
+    assert len(fake.requests) == 0
+
+
+def test_every_kind_of_stop_adds_up_in_the_summary(fake: FakeStabilityServer, tmp_path: Path):
+    (tmp_path / "cat.png").write_bytes(b"mine")
+    fake.fail_next(400)
+    runs = {
+        "existing file": ("text-to-image", "cat", "--out", "cat.png"),
+        "bad flag value": ("text-to-image", "cat", "--width", "100"),
+        "bad prompt": ("text-to-image", "x" * 2001),
+        "API failure": ("text-to-image", "cat", "--out", "dog.png"),
+    }
+    counts = {}
+    for what, args in runs.items():
+        summary = json.loads(cli(fake, *args, "--json", cwd=tmp_path).stdout)["summary"]
+        counts[what] = (summary["failed"], summary["not_run"], summary["exit_code"])
+    assert counts == {
+        "existing file": (0, 1, 2),  # the run stopped: the prompt was not run
+        "bad flag value": (0, 1, 2),
+        "bad prompt": (1, 0, 2),  # the prompt itself failed
+        "API failure": (1, 0, 1),
+    }

@@ -13,12 +13,23 @@ from pathlib import Path
 import pytest
 import stability_v1alpha
 from stability_v1alpha._cli import _secrets
+from stability_v1alpha._cli.batch import resume_command
 from stability_v1alpha._cli.errors import failure_from
+from stability_v1alpha._cli.inputs import describe_format
+from stability_v1alpha._cli.journal import JOURNAL_NAME, Journal
 from stability_v1alpha._cli.naming import plan_destination, slugify
 from stability_v1alpha._cli.output import Console
-from stability_v1alpha._cli.parser import parse_arguments, redact
+from stability_v1alpha._cli.parser import build_parser, parse_arguments, redact
 from stability_v1alpha._cli.progress import Progress
-from stability_v1alpha._cli.report import Failure, Job, Report, SavedImage, UsageError
+from stability_v1alpha._cli.report import (
+    Failure,
+    Job,
+    Report,
+    SavedImage,
+    UsageError,
+    line_ranges,
+)
+from stability_v1alpha._cli.throttle import AdaptiveConcurrency
 from stability_v1alpha._exceptions import InvalidRequestError, RateLimitError
 
 
@@ -49,7 +60,16 @@ def test_out_rules(tmp_path: Path):
     file = plan_destination(str(tmp_path / "x.png"), samples=1, batch_lines=None)
     assert file.fixed_names(1) == [tmp_path / "x.png"]
     bare = plan_destination(str(tmp_path / "result"), samples=1, batch_lines=None)
-    assert bare.fixed_names(1) == [tmp_path / "result"]  # one image: the path is the file
+    assert bare.fixed_names(1) == [tmp_path / "result.png"]  # one image: the suffix is added
+    dotted = plan_destination(str(tmp_path / "cat.v2"), samples=1, batch_lines=None)
+    assert dotted.fixed_names(1) == [tmp_path / "cat.v2.png"]
+    upper = plan_destination(str(tmp_path / "CAT.PNG"), samples=1, batch_lines=None)
+    assert upper.fixed_names(1) == [tmp_path / "CAT.PNG"]
+    stdout = plan_destination("-", samples=1, batch_lines=None)
+    assert stdout.to_stdout and stdout.predicted_names(job, 42, 1) == []
+    for samples, lines in ((2, None), (1, 3)):
+        with pytest.raises(UsageError, match="writes one image to stdout"):
+            plan_destination("-", samples=samples, batch_lines=lines)
 
     numbered = plan_destination(str(tmp_path / "x.png"), samples=3, batch_lines=None)
     assert [p.name for p in numbered.fixed_names(3) or []] == ["x-1.png", "x-2.png", "x-3.png"]
@@ -162,3 +182,104 @@ def test_an_unknown_flag_is_reported_against_its_subcommand(capsys: pytest.Captu
     err = capsys.readouterr().err
     assert "stability-v1alpha inpaint: error: unrecognized arguments: --bogus" in err
     assert "usage: stability-v1alpha inpaint" in err
+
+
+def test_concurrency_halves_on_a_rate_limit_and_grows_back_one_at_a_time():
+    limit = AdaptiveConcurrency(16)
+    assert not limit.succeeded() and limit.limit == 16  # at the ceiling already
+    limit.rate_limited()
+    assert limit.limit == 8
+    for _ in range(7):
+        assert not limit.succeeded()
+    assert limit.succeeded() and limit.limit == 9  # after a run of 8 successes
+    for _ in range(5):
+        limit.rate_limited()
+    assert limit.limit == 1
+    assert limit.succeeded() and limit.limit == 2
+
+
+def test_line_ranges_and_the_resume_command():
+    assert line_ranges([3, 4, 5, 9, 12, 13, None]) == "3-5, 9, 12-13"
+    assert line_ranges([]) == ""
+    args = ["text-to-image", "--prompts-file", "my prompts.txt", "--out", "o"]
+    assert resume_command(args) == (
+        "stability-v1alpha text-to-image --prompts-file 'my prompts.txt' --out o --resume"
+    )
+    assert resume_command([*args, "--resume"]) == resume_command(args)
+
+
+def test_a_run_level_failure_leaves_every_prompt_not_run():
+    report = Report()
+    jobs = [Job("a", 1), Job("b", 2), Job("c", 3)]
+    report.plan(jobs)
+    report.failed(Failure(None, "usage", "UsageError", "out exists"))
+    summary = report.summary()
+    assert (summary["failed"], summary["not_run"], summary["not_run_lines"]) == (0, 3, [1, 2, 3])
+    report.failed(Failure(jobs[1], "usage", "InvalidRequestError", "too long"))
+    report.skipped(jobs[0])
+    summary = report.summary()
+    assert (summary["skipped"], summary["failed_lines"], summary["not_run_lines"]) == (1, [2], [3])
+
+
+@pytest.mark.parametrize(
+    ("head", "found"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "is a JPEG image"),
+        (b"GIF89a\x01\x00\x01\x00", "is a GIF image"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "is a WebP image"),
+        (b"a cat on a mat\n", "is text, not an image"),
+        ("caf\u00e9 cr\u00e8me".encode()[:5], "is text, not an image"),  # cut mid-character
+        (b"", "is empty"),
+        (b"\x00\x01\x02\x03\xfe", "is in a format other than PNG"),
+    ],
+)
+def test_the_format_of_an_input_file_is_named(head: bytes, found: str | None):
+    assert describe_format(head) == found
+
+
+def test_a_mistyped_flag_gets_a_suggestion(capsys: pytest.CaptureFixture[str]):
+    for typo, meant in (("--sample", "--samples"), ("--concurency=3", "--concurrency")):
+        with pytest.raises(SystemExit):
+            parse_arguments(["text-to-image", "a cat", typo, "2"])
+        assert f"(did you mean {meant}?)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_arguments(["text-to-image", "a cat", "--zzzz"])
+    assert "did you mean" not in capsys.readouterr().err
+
+
+def test_size_flags_are_refused_where_init_sets_the_size(capsys: pytest.CaptureFixture[str]):
+    for command in ("image-to-image", "inpaint"):
+        with pytest.raises(SystemExit):
+            parse_arguments([command, "init.png", "a door", "--width", "1024"])
+        err = capsys.readouterr().err
+        assert f"--width/--height do not apply to {command}: the result has the size of INIT" in err
+    help_text = build_parser().commands["image-to-image"].format_help()
+    assert "--width" not in help_text
+    with pytest.raises(SystemExit):
+        parse_arguments(["text-to-image", "a cat", "--resume"])
+    assert "--resume continues a batch" in capsys.readouterr().err
+
+
+def test_the_journal_refuses_a_damaged_line_and_a_directory_without_resume(tmp_path: Path):
+    (tmp_path / JOURNAL_NAME).write_text('{"format": 1, "line": 1}\n{"format": 1', "utf-8")
+    with pytest.raises(UsageError, match="records an earlier batch"):
+        Journal.open(tmp_path, resume=False)
+    with pytest.raises(UsageError, match=r"line 1: not a journal record"):
+        Journal.open(tmp_path, resume=True)
+    assert Journal.open(tmp_path / "new", resume=False).records == {}
+
+
+def test_progress_shows_the_rate_limit_wait():
+    now = [0.0]
+    stream = _Terminal()
+    bar = Progress(4, Console(stream, quiet=False, secrets=()), clock=lambda: now[0])
+    bar.rate_limited(3.0, 8)
+    assert bar.status().endswith(", waiting on the rate limit (0:03)")
+    now[0] = 3.5
+    assert "waiting" not in bar.status()
+    lines = io.StringIO()
+    Progress(4, Console(lines, quiet=False, secrets=())).rate_limited(2.5, 4)
+    assert lines.getvalue() == (
+        "rate limited: waiting 2.5s before sending more, then at most 4 at once\n"
+    )

@@ -242,8 +242,11 @@ class _ClientCore(Generic[_R, _H]):
         delay = self._retry.delay(attempt, failure, timeout)
         error = failure.error
         if isinstance(error, APIStatusError) and is_rate_limited(error.status_code, error.headers):
-            wait = delay if delay is not None else self._retry.wait(attempt, error, timeout)
-            self._gate.pause(wait if wait is not None else self._retry.cap(timeout))
+            if delay is not None:  # the retry waits as long as the shared pause, or less
+                delay = self._gate.pause(delay)
+            else:  # no retry: later calls still wait (at most the cap)
+                wait = self._retry.wait(attempt, error, timeout)
+                self._gate.pause(wait if wait is not None else self._retry.cap(timeout))
         if delay is None:
             log.debug("%s failed: %s", request.describe(), _describe(failure.error))
             raise failure.error

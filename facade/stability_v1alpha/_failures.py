@@ -86,6 +86,10 @@ class RetryPolicy:
         if asked is not None:
             cap = self.cap(attempt_timeout)
             return asked if asked <= cap else None
+        return self.backoff(attempt)
+
+    def backoff(self, attempt: int) -> float:
+        """The wait after attempt ``attempt`` when the server said nothing."""
         base = min(self.initial_backoff * 2.0 ** (attempt - 1), self.max_backoff)
         return base * (0.5 + random.random() / 2)
 

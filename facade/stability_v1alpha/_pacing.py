@@ -30,6 +30,9 @@ from ._exceptions import InvalidRequestError
 
 __all__ = ["RequestGate", "check_rate", "is_rate_limited"]
 
+# The clock of gates made without one; tests that fake the clients' sleeps move it.
+monotonic = time.monotonic
+
 # A sleep may end this much before its deadline (timer rounding).
 _EARLY_WAKE = 1e-3
 
@@ -51,11 +54,11 @@ class _Pause:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.until = -math.inf
-        # Pauses that began while none was running (extensions are not counted).
+        # Pauses begun (answers that arrive while one runs do not begin another).
         self.episodes = 0
         # Slots given out that are still ahead of the clock: their callers sleep.
         self.waiting: list[float] = []
-        # Of those, how many fell inside a pause that began (or grew) after them.
+        # Of those, how many fell inside a pause that began after they were given.
         self.invalidated = 0
 
     def forget_past(self, now: float) -> None:
@@ -78,7 +81,7 @@ class RequestGate:
     ) -> None:
         self._rate = check_rate(max_requests_per_second)
         self._interval = 0.0 if self._rate is None else 1.0 / self._rate
-        self._clock = clock if clock is not None else time.monotonic
+        self._clock = clock
         self._pause = _shared if _shared is not None else _Pause()
         self._next_slot = -math.inf
 
@@ -91,6 +94,9 @@ class RequestGate:
         """A gate with its own pacing that shares this one's pause."""
         return RequestGate(max_requests_per_second, clock=self._clock, _shared=self._pause)
 
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else monotonic()
+
     def delay_before_send(self, not_before: float = 0.0) -> float:
         """Reserve the next send slot; returns the seconds until it (0: send now).
 
@@ -99,7 +105,7 @@ class RequestGate:
         sleeping, ask :meth:`delay_after_wait` before sending.
         """
         with self._pause.lock:
-            return self._reserve(self._clock(), max(not_before, 0.0))
+            return self._reserve(self._now(), max(not_before, 0.0))
 
     def delay_after_wait(self) -> float:
         """After sleeping what :meth:`delay_before_send` said: 0, or a new wait.
@@ -109,7 +115,7 @@ class RequestGate:
         sleeps again (and asks again).
         """
         with self._pause.lock:
-            now = self._clock()
+            now = self._now()
             pause = self._pause
             if now + _EARLY_WAKE >= pause.until:
                 pause.invalidated = 0
@@ -122,33 +128,44 @@ class RequestGate:
                 pause.waiting.remove(min(pause.waiting))
             return 0.0
 
-    def pause(self, seconds: float) -> None:
-        """Hold every request back for ``seconds`` from now (a longer pause wins)."""
+    def pause(self, seconds: float) -> float:
+        """Hold every request back for ``seconds`` from now; returns the caller's own wait.
+
+        While a pause runs, the answers to requests sent before it began
+        arrive one after the other, each with its own ``Retry-After``. Each
+        is a bound the limit is over by then, so the earliest end wins: a
+        fixed window's ``Retry-After`` in whole seconds, rounded up, is closer
+        to the window's true end the earlier it was sent. The caller that
+        reports the answer waits the same: ``seconds``, or until the end of
+        the running pause if that comes sooner.
+        """
         if not seconds > 0:  # also refuses NaN
-            return
+            return 0.0
         with self._pause.lock:
-            now = self._clock()
+            now = self._now()
             pause = self._pause
             until = now + min(seconds, 1e9)
-            if until <= pause.until:
-                return
-            if pause.until <= now:
-                pause.episodes += 1
-                pause.invalidated = 0
+            if pause.until > now:
+                if until < pause.until:
+                    pause.until = until
+                    return seconds
+                return pause.until - now
+            pause.episodes += 1
             pause.forget_past(now)
             # Callers sleeping towards a slot inside the pause get a new one after it.
-            pause.invalidated += sum(1 for slot in pause.waiting if slot < until)
+            pause.invalidated = sum(1 for slot in pause.waiting if slot < until)
             pause.waiting = [slot for slot in pause.waiting if slot >= until]
             pause.until = until
+            return seconds
 
     def pause_remaining(self) -> float:
         """Seconds until the current pause ends (0 when there is none)."""
         with self._pause.lock:
-            return max(self._pause.until - self._clock(), 0.0)
+            return max(self._pause.until - self._now(), 0.0)
 
     @property
     def pauses(self) -> int:
-        """How many pauses have begun (a pause extended while running counts once)."""
+        """How many pauses have begun (answers that arrive during one do not count)."""
         with self._pause.lock:
             return self._pause.episodes
 

@@ -7,6 +7,7 @@ and, for the failures a new user meets first, given a hint.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from .._exceptions import (
@@ -19,7 +20,7 @@ from .._exceptions import (
 )
 from .report import Failure, Job, UsageError
 
-__all__ = ["failure_from"]
+__all__ = ["blames_prompt", "failure_from"]
 
 # Facade argument names that are not spelt "--" + name-with-dashes on the command line.
 _FLAG_NAMES = {
@@ -30,12 +31,22 @@ _FLAG_NAMES = {
 }
 
 
-def failure_from(error: BaseException, job: Job | None, *, path: Path | None = None) -> Failure:
-    """The :class:`Failure` that reports ``error`` for ``job``."""
+def failure_from(
+    error: BaseException,
+    job: Job | None,
+    *,
+    path: Path | None = None,
+    files: Mapping[str, str | None] | None = None,
+) -> Failure:
+    """The :class:`Failure` that reports ``error`` for ``job``.
+
+    ``files`` maps the facade's image arguments (``init_image``) to the file
+    names given, which the message then shows instead of the image's summary.
+    """
     if isinstance(error, UsageError):
         return Failure(job, "usage", "UsageError", str(error), path)
     if isinstance(error, InvalidRequestError):
-        return Failure(job, "usage", type(error).__name__, _as_flag(error), path)
+        return Failure(job, "usage", type(error).__name__, _as_flag(error, files or {}), path)
     if isinstance(error, FileExistsError):
         where = path if path is not None else error.filename
         message = f"{where} exists; pass --overwrite to replace it"
@@ -47,13 +58,33 @@ def failure_from(error: BaseException, job: Job | None, *, path: Path | None = N
     return Failure(job, "api", type(error).__name__, f"{type(error).__name__}: {error}", path)
 
 
-def _as_flag(error: InvalidRequestError) -> str:
-    """``width=100: must be ...`` becomes ``--width=100: must be ...``."""
+def blames_prompt(error: InvalidRequestError) -> bool:
+    """True when the prompt itself is at fault, not a flag or an input file."""
+    return _base(error.field) == "prompt"
+
+
+def _base(field: str) -> str:
+    return field.split("[", 1)[0].split(".", 1)[0]
+
+
+def _as_flag(error: InvalidRequestError, files: Mapping[str, str | None]) -> str:
+    """``width=100: must be ...`` becomes ``--width=100: must be ...``.
+
+    An image is named by its file: ``INIT='room.png' (PNG 512x512 without
+    alpha): needs an alpha channel...`` rather than the facade's summary alone.
+    """
     text = str(error)
     field = error.field
-    base = field.split("[", 1)[0].split(".", 1)[0]
+    base = _base(field)
     flag = _FLAG_NAMES.get(base, "--" + base.replace("_", "-"))
-    if text.startswith(field):
+    name = files.get(field)
+    if name is not None:
+        value = error.value
+        about = (
+            f" ({value.strip('<>')})" if isinstance(value, str) and value.startswith("<") else ""
+        )
+        text = f"{flag}={name!r}{about}: {error.rule}"
+    elif text.startswith(field):
         text = flag + text[len(base) :]  # keeps an index: PROMPT[1]
     if field == "init_image" and "INIT_IMAGE_ALPHA" in error.rule:
         text += " (or pass --mask FILE to mark the area to regenerate)"

@@ -6,8 +6,10 @@
 * a batch (``--prompts-file``) always writes into a directory, created if needed;
 * several samples and a path ending in ``.png``: ``NAME-1.png``, ``NAME-2.png``...;
 * several samples and any other path: a directory, created if needed;
-* one image: the path is the file name, used as given, unless it names
-  another image format (``photo.jpg``): the service sends PNG bytes only.
+* one image: the path is the file name, given ``.png`` if it has another
+  suffix or none; a name with another image format's suffix (``photo.jpg``)
+  is refused: the service sends PNG bytes only;
+* ``-`` with one image: the PNG bytes go to stdout.
 
 Inside a directory the names are readable and stable: ``<slug>-<seed>.png``,
 ``<slug>-<seed>-<index>.png`` with several samples, and with a batch the
@@ -26,7 +28,10 @@ from pathlib import Path
 
 from .report import Job, UsageError
 
-__all__ = ["Destination", "plan_destination", "refuse_existing", "slugify"]
+__all__ = ["STDOUT", "Destination", "plan_destination", "refuse_existing", "slugify"]
+
+# The --out value (and the saved path) that stands for standard output.
+STDOUT = Path("-")
 
 SLUG_MAX_LENGTH = 40
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -59,6 +64,10 @@ class Destination:
     is_dir: bool
     line_width: int = 4
 
+    @property
+    def to_stdout(self) -> bool:
+        return not self.is_dir and self.path == STDOUT
+
     def fixed_names(self, samples: int) -> list[Path] | None:
         """The file names when they do not depend on the seeds, else None.
 
@@ -66,6 +75,8 @@ class Destination:
         """
         if self.is_dir:
             return None
+        if self.to_stdout:
+            return []
         return [self._numbered(index, samples) for index in range(1, samples + 1)]
 
     def predicted_names(self, job: Job, seed: int | None, samples: int) -> list[Path]:
@@ -107,6 +118,12 @@ def plan_destination(out: str | None, *, samples: int, batch_lines: int | None) 
     width = max(4, len(str(batch_lines))) if batch_lines is not None else 4
     if out is None:
         return Destination(Path("."), True, width)
+    if out == str(STDOUT):
+        if batch_lines is not None or samples > 1:
+            raise UsageError(
+                "--out - writes one image to stdout; for several give a directory or NAME.png"
+            )
+        return Destination(STDOUT, False, width)
     path = Path(out).expanduser()
     if path.is_dir() or out.endswith(("/", os.sep)):
         return Destination(path, True, width)
@@ -116,7 +133,9 @@ def plan_destination(out: str | None, *, samples: int, batch_lines: int | None) 
         )
     several = batch_lines is not None or samples > 1
     if not several:
-        return Destination(path, False, width)
+        return Destination(
+            path if _is_png_name(path) else path.with_name(path.name + ".png"), False, width
+        )
     if batch_lines is not None and _is_png_name(path):
         raise UsageError(f"--out {out}: --prompts-file writes many files; give a directory")
     if batch_lines is None and _is_png_name(path):

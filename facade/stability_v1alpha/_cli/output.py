@@ -7,12 +7,13 @@ which also removes the API key from anything it prints.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from .._models import FinishReason
 from .errors import failure_from
-from .naming import Destination
+from .naming import STDOUT, Destination
 from .parser import redact
 from .report import Failure, Job, Report, SavedImage
 
@@ -76,15 +77,20 @@ def save_generation(
 
     Each image is written atomically (complete or absent, even on Ctrl-C) and
     an existing file is replaced only with ``overwrite``; an image that cannot
-    be written is a failure of its own, the others are still saved.
+    be written is a failure of its own, the others are still saved. With
+    ``--out -`` the one image goes to stdout.
     """
     saved: list[SavedImage] = []
     failures: list[Failure] = []
     for index, image in enumerate(generation.images, start=1):
         path = destination.name_for(job, image.seed, index, samples)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            image.save(path, overwrite=overwrite)
+            if destination.to_stdout:
+                sys.stdout.buffer.write(image.data)
+                sys.stdout.buffer.flush()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                image.save(path, overwrite=overwrite)
         except OSError as exc:
             failure = failure_from(exc, job, path=path)
             report.failed(failure)
@@ -104,7 +110,10 @@ def is_flagged(image: SavedImage) -> bool:
 
 def describe_saved(image: SavedImage) -> str:
     """``saved cat-42.png (seed 42)``, flagged when the safety filter hit it."""
-    text = f"saved {image.path} (seed {image.seed})"
+    if image.path == STDOUT:
+        text = f"wrote the PNG to stdout (seed {image.seed})"
+    else:
+        text = f"saved {image.path} (seed {image.seed})"
     if image.content_filtered:
         text += " [CONTENT FILTERED: the service may have blurred this image]"
     elif is_flagged(image):

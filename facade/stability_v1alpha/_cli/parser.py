@@ -10,10 +10,11 @@ stay in the facade's validation, which reports them as usage errors too.
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .._models import ClipGuidancePreset, MaskSource, Sampler
@@ -23,6 +24,8 @@ __all__ = ["SERVE_FAKE", "CLIParser", "build_parser", "parse_arguments", "redact
 PROG = "stability-v1alpha"
 SERVE_FAKE = "serve-fake"
 DEFAULT_CONCURRENCY = 4
+# Commands whose output has the size of their init image.
+_SIZED_BY_INIT = ("image-to-image", "inpaint")
 _HIDDEN = "***"
 
 _EPILOG = """\
@@ -68,22 +71,47 @@ class CLIParser(argparse.ArgumentParser):
 def parse_arguments(arguments: Sequence[str], secrets: Sequence[str] = ()) -> argparse.Namespace:
     """Parse a command line, exiting with status 2 and a usage message when it is wrong.
 
-    Sets ``args.batch`` (True for ``text-to-image --prompts-file``).
+    Sets ``args.batch`` (True for ``text-to-image --prompts-file``) and
+    ``args.command_line`` (``arguments`` as given).
     """
     parser = build_parser(secrets)
     args, unknown = parser.parse_known_args(arguments)
+    # Errors are reported against the subcommand, whose usage lists its flags.
+    command = parser.commands.get(getattr(args, "command", None) or "", parser)
     if unknown:
-        # Report it against the subcommand, whose usage lists the valid flags.
-        command_parser = parser.commands.get(getattr(args, "command", None) or "", parser)
-        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{_suggestion(command, unknown)}")
+    args.command_line = list(arguments)
     args.batch = args.command == "text-to-image" and args.prompts_file is not None
     if args.command == "text-to-image":
-        command = parser.commands[args.command]
         if args.batch and args.prompt is not None:
             command.error("give a PROMPT or --prompts-file FILE, not both")
         if not args.batch and args.prompt is None:
             command.error("give a PROMPT (in quotes), or --prompts-file FILE")
+        if args.resume and not args.batch:
+            command.error("--resume continues a batch: give --prompts-file FILE")
+    elif args.command in _SIZED_BY_INIT and (args.width is not None or args.height is not None):
+        command.error(
+            f"--width/--height do not apply to {args.command}: the result has the size "
+            "of INIT (resize INIT to change it)"
+        )
     return args
+
+
+def _suggestion(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> str:
+    """`` (did you mean --samples?)`` for a mistyped flag, else an empty string."""
+    flags = [
+        option
+        for action in parser._actions
+        if action.help != argparse.SUPPRESS
+        for option in action.option_strings
+        if option.startswith("--")
+    ]
+    for argument in unknown:
+        if argument.startswith("--"):
+            close = difflib.get_close_matches(argument.split("=", 1)[0], flags, n=1, cutoff=0.6)
+            if close:
+                return f" (did you mean {close[0]}?)"
+    return ""
 
 
 def build_parser(secrets: Sequence[str] = ()) -> CLIParser:
@@ -135,8 +163,23 @@ def build_parser(secrets: Sequence[str] = ()) -> CLIParser:
         type=_positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help=f"prompts in flight at once (default {DEFAULT_CONCURRENCY})",
+        help=f"prompts in flight at once (default {DEFAULT_CONCURRENCY}; "
+        "fewer for a while when the service rate-limits)",
     )
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an earlier batch into the same --out: skip the lines its journal "
+        "records as done, generate the others (and lines whose prompt or flags changed)",
+    )
+    batch.add_argument(
+        "--max-rate",
+        type=_positive("per second"),
+        metavar="N",
+        help="send at most N requests per second (default: as fast as --concurrency "
+        "allows; a rate limit is waited out either way)",
+    )
+    _size_flags(t2i)
 
     i2i = add(
         "image-to-image",
@@ -145,6 +188,7 @@ def build_parser(secrets: Sequence[str] = ()) -> CLIParser:
         "Generate images from PROMPT, starting from the PNG file INIT.",
     )
     _init_and_prompt(i2i)
+    _size_flags(i2i, hidden=True)
     i2i.add_argument(
         "--step-schedule-start",
         type=float,
@@ -160,6 +204,7 @@ def build_parser(secrets: Sequence[str] = ()) -> CLIParser:
         "Regenerate the masked pixels of the PNG file INIT from PROMPT.",
     )
     _init_and_prompt(inpaint)
+    _size_flags(inpaint, hidden=True)
     inpaint.add_argument(
         "--mask",
         metavar="FILE",
@@ -187,8 +232,6 @@ def _common_options() -> CLIParser:
     gen = common.add_argument_group("generation")
     gen.add_argument("--negative-prompt", metavar="TEXT", help="what to steer away from")
     gen.add_argument("--engine", metavar="ID", help="engine id (default stable-diffusion-512-v2-1)")
-    gen.add_argument("--width", type=int, metavar="PX", help="512..2048, a multiple of 64")
-    gen.add_argument("--height", type=int, metavar="PX", help="512..2048, a multiple of 64")
     gen.add_argument("--samples", type=int, default=1, metavar="N", help="images per prompt, 1..10")
     gen.add_argument("--seed", type=int, metavar="N", help="0..2147483647 (default: random)")
     gen.add_argument("--steps", type=int, metavar="N", help="diffusion steps, 10..150")
@@ -217,11 +260,24 @@ def _common_options() -> CLIParser:
     conn.add_argument("--api-key", metavar="KEY", help="default: $STABILITY_API_KEY (preferred)")
     conn.add_argument("--base-url", metavar="URL", help="default: $STABILITY_BASE_URL or the API")
     conn.add_argument("--organization", metavar="ID", help="bill this organization")
-    conn.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per request")
+    conn.add_argument(
+        "--timeout", type=_positive("of seconds"), metavar="SECONDS", help="per request"
+    )
     conn.add_argument(
         "--max-retries", type=_non_negative_int, metavar="N", help="retries per request (default 2)"
     )
     return common
+
+
+def _size_flags(parser: argparse.ArgumentParser, *, hidden: bool = False) -> None:
+    """``--width`` and ``--height``; hidden where they are refused with a reason."""
+    for flag in ("--width", "--height"):
+        parser.add_argument(
+            flag,
+            type=int,
+            metavar="PX",
+            help=argparse.SUPPRESS if hidden else "512..2048, a multiple of 64",
+        )
 
 
 def _init_and_prompt(parser: argparse.ArgumentParser) -> None:
@@ -248,14 +304,19 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
+def _positive(unit: str) -> Callable[[str], float]:
+    """An argparse type: a positive finite number (of ``unit``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be a positive number {unit}, got {text}")
+        return value
+
+    return parse
 
 
 def _int(text: str) -> int:

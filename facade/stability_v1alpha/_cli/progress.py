@@ -2,7 +2,9 @@
 
 A bar redrawn with ``\\r`` is unreadable in a log file or a CI console, so
 when stderr is not a terminal each finished prompt gets one line instead.
-Failures are always printed in full, above the bar on a terminal.
+Failures are always printed in full, above the bar on a terminal. While the
+service's rate limit holds the batch back, the bar says so; elsewhere each
+pause gets a line of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Progress:
         self._bar = console.is_terminal and not console.quiet
         self._drawn_at = -_REDRAW_INTERVAL
         self._width = len(str(total))
+        self._paused_until = -1.0
 
     def start(self) -> None:
         if self._bar:
@@ -61,6 +64,22 @@ class Progress:
         if self._bar:
             self._draw(force=bool(lines) or self.done == self.total)
 
+    def rate_limited(self, seconds: float, concurrency: int) -> None:
+        """A rate limit holds every request back for ``seconds``; ``concurrency`` is the new cap."""
+        self._paused_until = self._clock() + seconds
+        if self._bar:
+            self._draw(force=True)
+        elif not self.console.quiet:
+            self.console.write(
+                f"rate limited: waiting {seconds:.1f}s before sending more, "
+                f"then at most {concurrency} at once\n"
+            )
+
+    def tick(self) -> None:
+        """Redraw the bar now and then while nothing finishes (a pause counting down)."""
+        if self._bar:
+            self._draw()
+
     def close(self) -> None:
         """End the bar's line so that later messages start on a fresh one."""
         if self._bar:
@@ -74,6 +93,9 @@ class Progress:
         text = f"{self.done}/{self.total} done, {self.failed} failed, {rate:.1f}/s"
         if 0 < self.done < self.total:
             text += f", ETA {_duration((self.total - self.done) / rate)}"
+        waiting = self._paused_until - self._clock()
+        if waiting > 0:
+            text += f", waiting on the rate limit ({_duration(waiting)})"
         return text
 
     def _draw(self, *, force: bool = False) -> None:

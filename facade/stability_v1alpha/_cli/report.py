@@ -16,7 +16,16 @@ from typing import Any, Literal, TextIO
 
 from .parser import redact
 
-__all__ = ["EXIT_API", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "Job", "Report", "UsageError"]
+__all__ = [
+    "EXIT_API",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Job",
+    "Report",
+    "UsageError",
+    "line_ranges",
+]
 
 EXIT_OK = 0
 EXIT_API = 1  # API, network or file-system failure: worth retrying later
@@ -24,6 +33,8 @@ EXIT_USAGE = 2  # the command asked for something impossible: fix it first
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 Kind = Literal["api", "usage"]
+# How a prompt of the run ended, as the summary counts them.
+OUTCOMES = ("succeeded", "failed", "skipped", "not_run")
 
 
 class UsageError(Exception):
@@ -90,13 +101,35 @@ class Failure:
 
 @dataclass
 class Report:
-    """Every outcome of one run, in the order they happened."""
+    """Every outcome of one run, in the order they happened.
 
-    prompts: int = 0
+    Each prompt ends in one of four states: *succeeded* (all its images
+    saved), *failed* (a failure names it: a bad prompt, an API error, an image
+    not saved), *skipped* (done by an earlier run, see ``--resume``) or *not
+    run* (the run stopped first: a usage error, Ctrl-C). A failure that names
+    no prompt (a bad flag, an existing output file) stops the whole run: its
+    prompts are not run. So ``prompts == succeeded + failed + skipped + not_run``
+    whatever happened.
+    """
+
+    jobs: list[Job] = field(default_factory=list)
     images: list[SavedImage] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     finished: set[Job] = field(default_factory=set)
+    resumed: set[Job] = field(default_factory=set)
+    # Resumed lines generated again, with the reason (the prompt changed...).
+    changed: dict[Job, str] = field(default_factory=dict)
+    # Times a rate limit held the whole batch back.
+    rate_limit_pauses: int = 0
     interrupted: bool = False
+
+    def plan(self, jobs: Sequence[Job]) -> None:
+        """The prompts this run is about, in file order."""
+        self.jobs = list(jobs)
+
+    @property
+    def prompts(self) -> int:
+        return len(self.jobs)
 
     def saved(self, image: SavedImage) -> None:
         self.images.append(image)
@@ -107,14 +140,24 @@ class Report:
     def job_done(self, job: Job) -> None:
         self.finished.add(job)
 
-    @property
-    def failed_jobs(self) -> int:
-        return len({f.job for f in self.failures if f.job is not None})
+    def skipped(self, job: Job) -> None:
+        self.resumed.add(job)
+
+    def outcome(self, job: Job) -> str:
+        """``succeeded``, ``failed``, ``skipped`` or ``not_run``."""
+        if job in self._failed:
+            return "failed"
+        if job in self.resumed:
+            return "skipped"
+        return "succeeded" if job in self.finished else "not_run"
 
     @property
-    def succeeded_jobs(self) -> int:
-        failed = {f.job for f in self.failures}
-        return len(self.finished - failed)
+    def _failed(self) -> set[Job]:
+        return {f.job for f in self.failures if f.job is not None}
+
+    def lines(self, outcome: str) -> list[int | None]:
+        """Line numbers of the prompts with ``outcome``, in file order."""
+        return [job.line for job in self.jobs if self.outcome(job) == outcome]
 
     def exit_code(self) -> int:
         """130 if interrupted, else 1 for any API failure, 2 for usage problems, else 0."""
@@ -128,15 +171,20 @@ class Report:
         return EXIT_OK
 
     def summary(self) -> dict[str, Any]:
+        counts = {outcome: 0 for outcome in OUTCOMES}
+        for job in self.jobs:
+            counts[self.outcome(job)] += 1
         return {
             "prompts": self.prompts,
-            "succeeded": self.succeeded_jobs,
-            "failed": self.failed_jobs,
-            "not_run": self.prompts - len(self.finished),
+            **counts,
             "images": len(self.images),
             "content_filtered": sum(1 for i in self.images if i.content_filtered),
+            "rate_limit_pauses": self.rate_limit_pauses,
             "interrupted": self.interrupted,
             "exit_code": self.exit_code(),
+            "failed_lines": self.lines("failed"),
+            "not_run_lines": self.lines("not_run"),
+            "changed_lines": [job.line for job in self.jobs if job in self.changed],
         }
 
     def write_json(self, stream: TextIO, secrets: Sequence[str] = ()) -> None:
@@ -151,3 +199,15 @@ class Report:
         }
         stream.write(redact(json.dumps(document, indent=2), secrets) + "\n")
         stream.flush()
+
+
+def line_ranges(lines: Sequence[int | None]) -> str:
+    """``3-7, 9, 12-13``: line numbers, runs of consecutive ones joined."""
+    numbers = sorted(line for line in lines if line is not None)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
-from .errors import failure_from
+from .._exceptions import InvalidRequestError
+from .._parameters import RULES
+from .errors import blames_prompt, failure_from
+from .inputs import check_image_files
 from .naming import plan_destination, refuse_existing
 from .output import Console, describe_saved, is_flagged, save_generation
 from .report import Job, Report, UsageError
@@ -22,19 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GENERATION_FLAGS", "client_options", "generation_params", "run_single"]
 
-# Flags passed to every generating call as keyword arguments of the same name.
-GENERATION_FLAGS = (
-    "negative_prompt",
-    "engine",
-    "width",
-    "height",
-    "cfg_scale",
-    "steps",
-    "samples",
-    "seed",
-    "sampler",
-    "clip_guidance_preset",
-)
+# Flags passed to every generating call as keyword arguments of the same name:
+# the parameters text-to-image declares (the other commands add their own).
+GENERATION_FLAGS = tuple(RULES["text_to_image"])
 
 
 def client_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,12 +55,19 @@ def generation_params(args: argparse.Namespace) -> dict[str, Any]:
 def run_single(args: argparse.Namespace, console: Console, report: Report) -> None:
     """Generate the images of one prompt and save them; outcomes go to ``report``."""
     job = Job(args.prompt)
-    report.prompts = 1
+    report.plan([job])
     options = client_options(args)
     destination = plan_destination(args.out, samples=args.samples, batch_lines=None)
+    if destination.to_stdout:
+        if args.json:
+            raise UsageError("--out - and --json both write to stdout: choose one")
+        if sys.stdout.isatty():
+            raise UsageError("--out -: stdout is a terminal; redirect it (> cat.png) or pipe it")
     if not args.overwrite:
         refuse_existing(destination.predicted_names(job, args.seed, args.samples))
     params = generation_params(args)
+    files = {"init_image": getattr(args, "init", None), "mask_image": getattr(args, "mask", None)}
+    check_image_files({"INIT": files["init_image"], "--mask": files["mask_image"]})
 
     from .._client import Stability
 
@@ -77,9 +78,12 @@ def run_single(args: argparse.Namespace, console: Console, report: Report) -> No
         with Stability(**options) as client:
             generation = _call(client, args, params)
     except Exception as exc:
-        failure = failure_from(exc, job)
+        # A bad flag or input file stops the run; a bad prompt, or the API, fails the prompt.
+        blamed = not isinstance(exc, InvalidRequestError) or blames_prompt(exc)
+        failure = failure_from(exc, job if blamed else None, files=files)
         report.failed(failure)
-        report.job_done(job)
+        if blamed:
+            report.job_done(job)
         console.traceback(exc)
         console.error(failure.describe())
         return

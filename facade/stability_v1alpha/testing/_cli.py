@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ._defaults import DEFAULT_ENGINES, DEFAULT_FILTERED_WORDS, DEFAULT_MAX_UPLOAD_BYTES
+from ._ratelimit import check_rate_limit
 
 __all__ = ["build_parser", "key_hint", "serve_main"]
 
@@ -39,7 +40,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
     )
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port to bind (default: 0, a free port the system picks; the address is printed)",
+    )
     parser.add_argument(
         "--api-key",
         default=os.environ.get(_KEY_ENV),
@@ -67,12 +73,34 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="N/S",
+        help="allow N requests per S seconds per API key (a fixed window); "
+        "past that, answer 429 rate_limited with Retry-After",
+    )
+    parser.add_argument(
         "--goa-errors",
         action="store_true",
         help="send errors as application/vnd.goa.error instead of application/json",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request")
     return parser
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    """``150/10``: 150 requests per 10 seconds."""
+    requests, slash, seconds = text.partition("/")
+    try:
+        if not slash:
+            raise ValueError(text)
+        limit = check_rate_limit((int(requests), float(seconds)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected REQUESTS/SECONDS such as 150/10, got {text!r}"
+        ) from None
+    assert limit is not None
+    return limit
 
 
 def serve_main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
@@ -94,6 +122,7 @@ def serve_main(argv: Sequence[str] | None = None, *, prog: str | None = None) ->
                 "application/vnd.goa.error" if args.goa_errors else "application/json"
             ),
             latency=args.latency,
+            rate_limit=args.rate_limit,
         )
         server.start()
     except (OSError, OverflowError, ValueError) as exc:
@@ -113,6 +142,9 @@ def serve_main(argv: Sequence[str] | None = None, *, prog: str | None = None) ->
             print(f"API key: {server.api_key} (generated; any non-empty key is accepted)")
         else:
             print(f"API key: {key_hint(server.api_key)}, as given")
+        if server.rate_limit is not None:
+            requests, seconds = server.rate_limit
+            print(f"Rate limit: {requests} requests per {seconds:g} s per API key")
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(3600):
             pass

@@ -20,6 +20,7 @@ from ._faults import (
     TruncateFault,
 )
 from ._http import FakeHTTPServer, ServerState
+from ._ratelimit import check_rate_limit
 from ._records import RequestLog
 from ._service import FakeService, ServiceConfig
 
@@ -55,6 +56,11 @@ class FakeStabilityServer:
     ``latency``: seconds added to every answer. ``spec``: the OpenAPI document
     to validate requests against instead of the package's (to try a new
     version of it); the routes stay the three v1alpha generation paths.
+    ``rate_limit``: ``(requests, seconds)``, a fixed window per API key like
+    the service's gateway: past ``requests`` in a window of ``seconds`` (which
+    opens with the first request after the last one closed), requests are
+    answered 429 ``rate_limited`` with ``Retry-After``, the seconds left in
+    the window rounded up. Refused requests do not count.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -71,6 +77,7 @@ class FakeStabilityServer:
         error_content_type: str = "application/json",
         latency: float = 0.0,
         spec: Mapping[str, Any] | None = None,
+        rate_limit: tuple[int, float] | None = None,
     ) -> None:
         if api_key is not None and not api_key.strip():
             raise ValueError("api_key must not be empty (pass None to accept any key)")
@@ -88,6 +95,7 @@ class FakeStabilityServer:
             filtered_words=_string_set(filtered_words),
             max_upload_bytes=max_upload_bytes,
             error_content_type=error_content_type,
+            rate_limit=check_rate_limit(rate_limit),
         )
         service = FakeService(config, spec)
         self._state = ServerState(service=service, latency=self._initial_latency)
@@ -196,6 +204,11 @@ class FakeStabilityServer:
         return self._state.service.config.error_content_type
 
     @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """``(requests, seconds)`` allowed per API key and window, or None for no limit."""
+        return self._state.service.config.rate_limit
+
+    @property
     def latency(self) -> float:
         """Seconds added before every answer (for benchmarks and timeout tests)."""
         return self._state.latency
@@ -272,8 +285,11 @@ class FakeStabilityServer:
         self._state.faults.clear()
 
     def reset(self) -> None:
-        """Forget faults, recorded requests and the connection count; restore the latency."""
+        """Forget faults, recorded requests, the connection count and the rate-limit
+        windows; restore the latency."""
         self._state.faults.clear()
+        if self._state.service.limit is not None:
+            self._state.service.limit.reset()
         self._state.log.clear()
         self._state.latency = self._initial_latency
         self._state.reset_connection_count()

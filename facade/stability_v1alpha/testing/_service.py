@@ -6,13 +6,14 @@ a request and either returns the error the real service would send or a
 The split lets the HTTP layer skip image generation when an injected fault
 replaces the answer, while validation still runs and is recorded.
 
-Order of checks: route (404), method (405), API key (401), spec (400),
-engine (404), then the rules the spec cannot express (400).
+Order of checks: route (404), method (405), API key (401), rate limit (429),
+spec (400), engine (404), then the rules the spec cannot express (400).
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from ._defaults import (
     MAX_PIXELS,
 )
 from ._multipart import MultipartError, MultipartPart, parse_multipart
+from ._ratelimit import FixedWindowLimit
 from ._records import HeaderMap
 from ._spec_validator import SchemaIssue, SpecValidator, ValidationInput, get_validator
 from ._strict_json import decode_json
@@ -66,6 +68,7 @@ class ServiceConfig:
     filtered_words: frozenset[str] = DEFAULT_FILTERED_WORDS
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     error_content_type: str = "application/json"
+    rate_limit: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ class FakeService:
 
     def __init__(self, config: ServiceConfig, spec: Mapping[str, Any] | None = None) -> None:
         self.config = config
+        self.limit = None if config.rate_limit is None else FixedWindowLimit(*config.rate_limit)
         self._validator = get_validator() if spec is None else SpecValidator(spec)
         self._filtered = [
             re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
@@ -222,6 +226,10 @@ class FakeService:
         auth_problem = self._auth_problem(headers)
         if auth_problem is not None:
             return self._error(401, auth_problem, "unauthorized")
+        if self.limit is not None:
+            wait = self.limit.admit(headers["Authorization"].strip())
+            if wait is not None:
+                return self._rate_limited(wait)
         if issues:
             reason = _schema_reason(issues)
             detail = "; ".join(str(i) for i in issues)
@@ -239,6 +247,20 @@ class FakeService:
             if match:
                 return operation, unquote(match.group("engine"))
         return None
+
+    def _rate_limited(self, wait: float) -> Answer:
+        """429 ``rate_limited``, with the seconds left in the window as ``Retry-After``."""
+        assert self.limit is not None
+        seconds = max(math.ceil(wait), 1)
+        return goa_error(
+            429,
+            f"rate limit of {self.limit.requests} requests per {self.limit.seconds:g} s "
+            f"exceeded; retry in {seconds} s",
+            name="rate_limited",
+            content_type=self.config.error_content_type,
+            temporary=True,
+            headers=[("Retry-After", str(seconds))],
+        )
 
     def _error(self, status: int, message: str, name: str) -> Answer:
         return goa_error(status, message, name=name, content_type=self.config.error_content_type)
