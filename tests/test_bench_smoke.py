@@ -56,6 +56,22 @@ def test_quick_bench_reports_every_case(tmp_path: Path) -> None:
     assert "import httpx (floor)" in variants[5]
     assert "import stability_v1alpha" in variants[5]
 
+    # Cases 1 and 2 hold the facade's wall time per call to 1.10 of raw httpx's.
+    for number in (1, 2):
+        (facade_wall,) = [
+            row
+            for row in by_number[number]["rows"]
+            if row["variant"] == "facade" and row["metric"] == "wall per call"
+        ]
+        assert facade_wall["target"] == "<= 1.10"
+
+    # Case 5 times a first image in a fresh process, facade against plain httpx.
+    first = {row["variant"]: row for row in by_number[5]["rows"] if "first PNG" in row["variant"]}
+    assert set(first) == {"first PNG, facade", "first PNG, raw httpx (floor)"}
+    assert first["first PNG, facade"]["target"] == "<= 1.35"
+    assert first["first PNG, raw httpx (floor)"]["ratio"] == 1.0
+    assert all(row["metric"] == "process wall" and row["samples"] >= 1 for row in first.values())
+
     # Case 3 reports both memory figures; case 6 never touches generated/.
     metrics = {row["metric"] for row in by_number[3]["rows"]}
     assert {"tracemalloc peak", "RSS peak delta"} <= metrics

@@ -75,7 +75,7 @@ def _current_rss_bytes() -> int:
 
 
 def _make_call(variant: str, base_url: str, api_key: str) -> Callable[[int, int], list[bytes]]:
-    from ._http import ENGINE, PROMPT, SEED, endpoint, raw_body
+    from ._request import ENGINE, PROMPT, SEED, endpoint, raw_body
 
     if variant == "facade":
         from stability_v1alpha import Stability

@@ -45,7 +45,7 @@ class Row:
 
 @dataclass
 class Case:
-    """One numbered case of the issue, with its rows and notes."""
+    """One numbered case of the benchmark, with its rows and notes."""
 
     number: int
     title: str

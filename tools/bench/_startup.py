@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ._first_image import first_image
 from ._report import Case, Row, median
 
 __all__ = ["cold_start", "generate"]
@@ -79,7 +80,8 @@ def _cli_path() -> str | None:
 
 
 def cold_start(runs: int) -> Case:
-    """Case 5: ``import stability_v1alpha`` and ``stability-v1alpha --help`` vs ``import httpx``."""
+    """Case 5: ``import stability_v1alpha``, ``stability-v1alpha --help`` and a first image
+    in a fresh process, against ``import httpx`` and the same image with plain httpx."""
     case = Case(5, "cold start", settings={"runs": runs})
     statements = {
         "import httpx (floor)": "import httpx",
@@ -125,6 +127,7 @@ def cold_start(runs: int) -> Case:
                 profiled = dict(env, PYTHONPROFILEIMPORTTIME="1")
                 _, err = _run([cli, "--help"], profiled)
                 cli_us.append(_top_level_us(err, after_mark=False, skip=startup_modules))
+        first_rows, first_notes = first_image(runs, env)
 
     floor = median(import_us["import httpx (floor)"]) / 1000
     for name, values in import_us.items():
@@ -168,7 +171,9 @@ def cold_start(runs: int) -> Case:
                 samples=runs,
             )
         )
+    case.rows.extend(first_rows)
     case.rows.append(Row('python -c "pass"', "process wall", median(bare_wall) * 1000, "ms"))
+    case.notes.extend(first_notes)
     case.notes.append(
         "import figures: sum of the cumulative `-X importtime` times of the top-level imports "
         "the statement makes (interpreter start-up excluded); fresh interpreter per run, "

@@ -24,32 +24,12 @@ from typing import Any
 import httpx
 
 from ._report import Case, Row, median
+from ._request import ENGINE, PROMPT, SEED, endpoint, raw_body
 from ._serve import ServerProcess
 
-__all__ = ["ENGINE", "PROMPT", "SEED", "async_batch", "endpoint", "raw_body", "single_requests"]
-
-ENGINE = "stable-diffusion-512-v2-1"
-PROMPT = "a lighthouse on a cliff at dawn, oil painting"
-SEED = 1234
+__all__ = ["async_batch", "single_requests"]
 
 Call = Callable[[], list[bytes]]
-
-
-def raw_body(size: int, samples: int) -> dict[str, Any]:
-    """The JSON body the facade sends for ``text_to_image(PROMPT, width=, height=, samples=,
-    seed=)``, written out by hand as a user of plain httpx would."""
-    return {
-        "text_prompts": [{"text": PROMPT, "weight": 1.0}],
-        "width": size,
-        "height": size,
-        "samples": samples,
-        "seed": SEED,
-    }
-
-
-def endpoint(base_url: str) -> str:
-    """The text-to-image URL of the benchmark's engine."""
-    return f"{base_url.rstrip('/')}/v1alpha/generation/{ENGINE}/text-to-image"
 
 
 def _variants(
