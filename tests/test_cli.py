@@ -53,7 +53,7 @@ def fake(server: FakeStabilityServer) -> Iterator[FakeStabilityServer]:
     "args",
     [("--help",), ("text-to-image", "--help"), ("image-to-image", "--help"), ("inpaint", "-h")],
 )
-def test_help_imports_neither_the_generated_package_nor_pillow_nor_asyncio(args: tuple[str, ...]):
+def test_help_imports_neither_httpx_nor_the_generated_package_nor_pillow(args: tuple[str, ...]):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "stability_v1alpha", *args],
         capture_output=True,
@@ -64,7 +64,7 @@ def test_help_imports_neither_the_generated_package_nor_pillow_nor_asyncio(args:
     assert result.returncode == 0
     assert "usage: stability-v1alpha" in result.stdout
     imported = result.stderr
-    for heavy in ("stability_v1alpha_api", "PIL", "asyncio"):
+    for heavy in ("httpx", "stability_v1alpha_api", "PIL", "asyncio"):
         assert f" {heavy}\n" not in imported and f" {heavy}." not in imported, heavy
 
 

@@ -8,6 +8,8 @@ it is built from, including the cases too fiddly to stage through a subprocess
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,12 +169,15 @@ def test_progress_lines_when_not_a_terminal():
     assert stream.getvalue() == "[1/2] line 5: saved a.png (seed 1)\n"
 
 
-def test_package_exports_are_complete():
+def test_package_exports_are_lazy_and_complete():
     for name in stability_v1alpha.__all__:
         assert getattr(stability_v1alpha, name) is not None
     assert set(stability_v1alpha.__all__) <= set(dir(stability_v1alpha))
     with pytest.raises(AttributeError):
         stability_v1alpha.NoSuchName  # noqa: B018
+    code = "import sys, stability_v1alpha; print('httpx' in sys.modules)"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert fresh.stdout.strip() == "False"
 
 
 def test_an_unknown_flag_is_reported_against_its_subcommand(capsys: pytest.CaptureFixture[str]):

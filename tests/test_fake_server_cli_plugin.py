@@ -86,7 +86,8 @@ def test_cli_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
 def test_plugin_module_imports_nothing_heavy() -> None:
     code = (
         "import sys, stability_v1alpha.testing.pytest_plugin\n"
-        "heavy = [m for m in ('openapi_core', 'yaml', 'stability_v1alpha.testing._server') "
+        "heavy = [m for m in ('openapi_core', 'yaml', 'httpx',"
+        " 'stability_v1alpha.testing._server') "
         "if m in sys.modules]\n"
         "print(heavy)"
     )
