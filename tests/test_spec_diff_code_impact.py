@@ -19,6 +19,7 @@ import pytest
 
 from tools.spec_diff import facade_probe
 from tools.spec_diff.cli import main
+from tools.spec_diff.code_impact import generator_reason
 from tools.spec_diff.facade_run import grouped, run_facade
 from tools.spec_diff.model_fields import field_breakages
 
@@ -217,3 +218,19 @@ def test_reordered_required_fields_break_positional_calls(tmp_path: Path) -> Non
     old = load(tmp_path, "old", "a: str\nb: int")
     new = load(tmp_path, "new", "b: int\na: str")
     assert [b["kind"] for b in field_breakages(old, new)] == ["required_fields_reordered"]
+
+
+def test_generator_failures_keep_their_reason() -> None:
+    output = (
+        "Generating out/pkg\n\nError(s) encountered while generating, client was not created\n"
+        "Failed to parse OpenAPI document\n\n1 validation error for OpenAPI\n"
+        "paths./a.get.responses\n  Input should be a valid dictionary [type=dict_type]\n"
+        "    For further information visit https://errors.pydantic.dev/2/v/dict_type\n\n\n"
+        "If you believe this was a mistake or this tool is missing a feature you need, "
+        "please open an issue at https://example.invalid/issues\n"
+    )
+    assert generator_reason(output) == (
+        "Error(s) encountered while generating, client was not created | "
+        "Failed to parse OpenAPI document | 1 validation error for OpenAPI | "
+        "paths./a.get.responses | Input should be a valid dictionary [type=dict_type]"
+    )

@@ -7,15 +7,20 @@ reports what the change does to the generated client and the facade.
 
 Modules, one concern each:
 
-* :mod:`.loader`: YAML/JSON, ``$ref`` resolution, ``allOf`` merging;
+* :mod:`.loader`: YAML/JSON, ``$ref`` resolution, ``allOf`` merging, with
+  :mod:`.bundle` (references to other files inlined);
 * the walkers: :mod:`.compare` (document, paths), :mod:`.operation` (one
   operation), :mod:`.security`, :mod:`.schema_diff` (schemas, keyword table),
-  sharing a :class:`.shared_state.SharedState`;
-* :mod:`.rules`: the classification table;
+  :mod:`.raw_walk` (documentation and edits no rule judges), sharing a
+  :class:`.shared_state.SharedState`;
+* :mod:`.rules`: the classification table, its ``oasdiff`` column derived
+  from :mod:`.oasdiff_levels`;
 * :mod:`.render`: text, markdown and JSON reports;
-* :mod:`.code_impact` (regeneration, griffe API diff, facade checks) with
-  :mod:`.facade_scan` (which generated names the facade uses);
-* :mod:`.sources` (two files or a git revision) and :mod:`.cli`.
+* :mod:`.code_impact` (regeneration, API diffs, verdict) with
+  :mod:`.model_fields` (attrs constructors), :mod:`.facade_scan` (which
+  generated names the facade uses) and :mod:`.facade_run` /
+  :mod:`.facade_probe` (the facade called on the regenerated client);
+* :mod:`.sources` (two files or a git revision, and which base) and :mod:`.cli`.
 """
 
 from .compare import diff_specs

@@ -3,16 +3,19 @@
 The spec diff says what changes on the wire; callers, though, see Python. This
 module regenerates the low-level client from both spec versions with the
 pinned generator (the same command as ``make generate``), diffs the two
-packages' public API with griffe, and then checks the hand-written facade:
+packages' public API with griffe and their attrs model constructors with
+:mod:`.model_fields`, and then checks the hand-written facade:
 
 * with a base revision, the facade of that revision is extracted from git and
-  its public API is griffe-diffed against the working tree's;
-* in every mode, the working-tree facade is imported in a subprocess with the
-  *new* generated package first on ``sys.path``, and the generated names it
-  uses (found by reading its imports and attribute accesses) are looked up in
-  the new package.
+  its public API is griffe-diffed against the working tree's, for the modules
+  a spec change can reach (:func:`.facade_scan.spec_dependent`);
+* in every mode, the working-tree facade is run on the *new* generated package
+  against the fake server serving the new spec (:mod:`.facade_run`), and the
+  generated names it uses (found by reading its imports and attribute
+  accesses) are looked up in the new package.
 
-It ends in a plain verdict, ``callers_affected``, with the reasons.
+It ends in a plain verdict, ``callers_affected``, with the reasons, and the
+facade methods that break (``facade_breaks``).
 """
 
 from __future__ import annotations
@@ -394,12 +397,8 @@ def _spec_scope(submodules: set[str], dependent: set[str]) -> Callable[[str], bo
 
 
 def _broken_methods(facade: dict[str, Any]) -> list[str]:
-    """Public methods with a call that fails now and did not with the old client."""
-    before = set(facade.get("failing_before", []))
-    names = [
-        r["method"] for r in facade.get("run", []) if not r["ok"] and call_name(r) not in before
-    ]
-    return list(dict.fromkeys(names))
+    """Public methods with a call that fails on the regenerated client."""
+    return list(dict.fromkeys(r["method"] for r in facade.get("run", []) if not r["ok"]))
 
 
 # -- verdict --------------------------------------------------------------------------

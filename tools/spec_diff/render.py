@@ -171,15 +171,18 @@ def _run_lines(facade: dict[str, Any]) -> list[str]:
 
 
 def _facade_verdict(impact: dict[str, Any]) -> str | None:
-    broken = impact.get("facade_breaks", [])
-    if broken:
-        return "The facade breaks: " + ", ".join(broken)
-    run = impact["facade"].get("run")
+    facade = impact["facade"]
+    run = facade.get("run")
     if not run:
         return None
-    if all(r["ok"] for r in run):
+    broken = impact.get("facade_breaks", [])
+    if not broken:
         return "The facade works: every public call succeeds with the regenerated client"
-    return "The facade fails with the client of the old spec as well: not broken by this change"
+    verdict = "The facade breaks: " + ", ".join(broken)
+    before = set(facade.get("failing_before", []))
+    if all(call_name(r) in before for r in run if not r["ok"]):
+        verdict += " (with the client of the old spec too, so not because of this change)"
+    return verdict
 
 
 # -- markdown --------------------------------------------------------------------------

@@ -40,9 +40,9 @@ def compare_security(
 ) -> None:
     """Compare two security requirement lists; ``prefix`` is api-security or api-global-security.
 
-    Requirements are alternatives: a client satisfies one of them. As in
-    oasdiff, dropping an alternative is reported for information; losing
-    anonymous access is breaking, since clients written for it send no
+    Requirements are alternatives: a client satisfies one of them. Dropping an
+    alternative breaks the clients that used it (as oasdiff says); losing
+    anonymous access is reported apart, since clients written for it send no
     credentials at all.
     """
     old, new = _requirements(old_raw), _requirements(new_raw)
