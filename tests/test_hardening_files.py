@@ -40,6 +40,9 @@ from stability_v1alpha.testing import FakeStabilityServer
 BIG = 64 * 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
 
+# The moments of the kills are drawn from this seed, so a failure can be reproduced.
+KILL_SEED = 20261201
+
 
 def image(data: bytes = PNG_8) -> GeneratedImage:
     return GeneratedImage(data, 1, "SUCCESS")
@@ -298,7 +301,7 @@ def check_all_or_nothing(target: Path, digest: str) -> str:
 
 def test_sigkill_in_the_middle_of_a_slow_64mb_save(tmp_path: Path, big_digest: str) -> None:
     """64 pieces of 1 MiB, 10 ms apart (>= 0.64 s): kills before 0.6 s land mid-write."""
-    rng = random.Random()
+    rng = random.Random(KILL_SEED)  # seeded: a failing moment can be replayed
     for attempt, moment in enumerate((0.0, 0.15, 0.3, 0.45, 0.6)):
         target = fresh_dir(tmp_path, f"slow-{attempt}") / "out.png"
         kill_during_save(target, BIG, 0.01, moment * rng.uniform(0.9, 1.0))
@@ -313,7 +316,7 @@ def test_sigkill_at_random_moments_of_a_plain_64mb_save(tmp_path: Path, big_dige
     """No slowing down: the real write, fsync and link, killed anywhere in them."""
     probe = kill_during_save(fresh_dir(tmp_path, "probe") / "out.png", BIG, 0.0, None)
     took = float(probe.split()[1])
-    rng = random.Random()
+    rng = random.Random(KILL_SEED)  # seeded: a failing moment can be replayed
     for attempt in range(4):
         target = fresh_dir(tmp_path, f"plain-{attempt}") / "out.png"
         kill_during_save(target, BIG, 0.0, rng.uniform(0.0, took * 1.2))
@@ -415,7 +418,7 @@ def test_sigkill_during_a_cli_save(tmp_path: Path, fake: FakeStabilityServer) ->
     """The CLI killed while writing its image: the output is absent or a complete PNG."""
     fake.reset()
     outcomes = []
-    rng = random.Random()
+    rng = random.Random(KILL_SEED)  # seeded: a failing moment can be replayed
     for attempt in range(3):
         target = fresh_dir(tmp_path, f"cli-{attempt}") / "out.png"
         flags = ["--base-url", fake.base_url, "--out", str(target), "--seed", str(attempt + 1)]
