@@ -143,5 +143,10 @@ def test_plugin_fixtures(pytester: pytest.Pytester) -> None:
 
 
 def test_fixtures_can_be_used_next_to_an_own_server(stability_server: FakeStabilityServer) -> None:
-    with FakeStabilityServer("sk-own") as own:
-        assert own.base_url != stability_server.base_url
+    from stability_v1alpha import Stability
+
+    stability_server.reset()
+    with FakeStabilityServer("sk-own") as own, Stability("sk-own", base_url=own.base_url) as client:
+        client.text_to_image("a kite")
+        assert len(own.requests) == 1  # the own server answered...
+        assert len(stability_server.requests) == 0  # ...and the session's saw nothing

@@ -431,9 +431,18 @@ def test_bad_settings_in_with_options(name: str, value: Any) -> None:
 
 
 def test_good_timeouts_are_accepted() -> None:
-    for timeout in (None, 0, 1, 2.5, 1_000_000, httpx.Timeout(3.0, connect=1.0)):
+    given = httpx.Timeout(3.0, connect=1.0)
+    expected = [
+        (None, httpx.Timeout(None)),
+        (0, httpx.Timeout(0)),
+        (2.5, httpx.Timeout(2.5)),
+        # Connecting keeps its own shorter limit.
+        (1_000_000, httpx.Timeout(1_000_000, connect=10.0)),
+        (given, given),
+    ]
+    for timeout, as_httpx in expected:
         client = Stability(api_key=KEY, timeout=timeout)
-        assert isinstance(client.timeout, httpx.Timeout)
+        assert client.timeout == as_httpx
         client.close()
     asyncio.run(AsyncStability(api_key=KEY, timeout=None).close())
 
