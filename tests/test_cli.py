@@ -524,11 +524,11 @@ def test_a_non_png_input_is_named_for_what_it_is(fake: FakeStabilityServer, tmp_
     _write_png(tmp_path / "small.png", "L", 255, (256, 256))
     masked = cli(fake, "inpaint", "room.png", "a sofa", "--mask", "small.png", cwd=tmp_path)
     assert masked.stderr == (
-        "error: --mask='small.png' (PNG 256x256): must have the init image's size 512x512\n"
+        "error: --mask='small.png' (256x256): must have the init image's size 512x512\n"
     )
     no_alpha = cli(fake, "inpaint", "room.png", "a sofa", cwd=tmp_path)
     assert no_alpha.stderr.startswith(
-        "error: INIT='room.png' (PNG 512x512 without alpha): needs an alpha channel"
+        "error: INIT='room.png' (512x512, no alpha): needs an alpha channel"
     )
     assert len(fake.requests) == 0
 

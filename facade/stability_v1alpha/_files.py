@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "fsync_directory"]
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> Path:
@@ -45,7 +45,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return target
 
 
@@ -70,7 +70,7 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the new directory entry durable (best effort; not on all platforms)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -8,6 +8,7 @@ chunks of the file, so reading them costs nothing next to decoding.
 
 from __future__ import annotations
 
+import codecs
 import struct
 import zlib
 from dataclasses import dataclass
@@ -27,6 +28,39 @@ _VALID_BIT_DEPTHS = {
 
 # Length and type of the first chunk, the IHDR fields, the chunk's CRC.
 _IHDR = struct.Struct(">I4sIIBBBBBI")
+
+
+# Leading bytes of the formats people most often give instead of a PNG.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def describe_format(head: bytes | bytearray | memoryview) -> str | None:
+    """What data starting with ``head`` is ("is a JPEG image"), or None for a PNG."""
+    head = bytes(head[:16])
+    if head.startswith(PNG_SIGNATURE):
+        return None
+    if not head:
+        return "is empty"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "is a WebP image"
+    for signature, name in _SIGNATURES:
+        if head.startswith(signature):
+            return f"is {name}"
+    try:  # the head may end inside a character: that much is left undecoded
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "is in a format other than PNG"
+    if all(char.isprintable() or char in "\t\r\n" for char in text):
+        return "is text, not an image"
+    return "is in a format other than PNG"
 
 
 class PNGFormatError(ValueError):
@@ -65,7 +99,7 @@ def check_png_header(data: bytes | bytearray | memoryview) -> tuple[int, int, in
     know the bytes are a PNG (every image received is checked this way).
     """
     if data[:8] != PNG_SIGNATURE:
-        raise PNGFormatError("not a PNG file (the PNG signature is missing)")
+        raise PNGFormatError(f"the data {describe_format(data)}")
     if len(data) < 8 + 8 + 13 + 4:
         raise PNGFormatError("PNG file is truncated before the end of its IHDR chunk")
     length, ctype, width, height, depth, color_type, compression, filter_method, interlace, crc = (

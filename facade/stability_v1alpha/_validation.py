@@ -31,10 +31,12 @@ Placement = Literal["option", "path", "file", "prompt"]
 
 
 class Upload(NamedTuple):
-    """An image to send: its PNG bytes and the header facts read from them."""
+    """An image to send: its PNG bytes, the header facts read from them, where it came from."""
 
     data: bytes
     info: PNGInfo
+    # The file name, or a short description of bytes or objects, for messages.
+    source: str
 
 
 # The rules are plain classes with slots, not dataclasses: a dataclass costs
@@ -216,7 +218,7 @@ def check_mask(mask_source: str | None, init: Upload, mask: Upload | None) -> st
     if mask_source == MaskSource.INIT_IMAGE_ALPHA and not init.info.has_alpha:
         raise InvalidRequestError(
             "init_image",
-            f"<PNG {init.info.width}x{init.info.height} without alpha>",
+            f"{init.source} ({init.info.width}x{init.info.height}, no alpha)",
             "needs an alpha channel (RGBA, grey+alpha or tRNS) when mask_source is "
             "INIT_IMAGE_ALPHA",
         )
@@ -226,7 +228,7 @@ def check_mask(mask_source: str | None, init: Upload, mask: Upload | None) -> st
     ):
         raise InvalidRequestError(
             "mask_image",
-            f"<PNG {mask.info.width}x{mask.info.height}>",
+            f"{mask.source} ({mask.info.width}x{mask.info.height})",
             f"must have the init image's size {init.info.width}x{init.info.height}",
         )
     return mask_source
@@ -249,7 +251,8 @@ def load_image(name: str, value: Any, *, max_bytes: int) -> Upload:
         info = read_png_info(data)
     except PNGFormatError as exc:
         raise InvalidRequestError(name, value, f"must be a PNG image ({exc})") from None
-    return Upload(data, info)
+    source = str(value) if isinstance(value, str | os.PathLike) else f"<{len(data)} bytes>"
+    return Upload(data, info, source)
 
 
 def _read_image(name: str, value: Any, max_bytes: int) -> bytes:

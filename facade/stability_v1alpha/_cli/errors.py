@@ -70,8 +70,8 @@ def _base(field: str) -> str:
 def _as_flag(error: InvalidRequestError, files: Mapping[str, str | None]) -> str:
     """``width=100: must be ...`` becomes ``--width=100: must be ...``.
 
-    An image is named by its file: ``INIT='room.png' (PNG 512x512 without
-    alpha): needs an alpha channel...`` rather than the facade's summary alone.
+    An image is named as given on the command line, with the facts the
+    facade adds: ``INIT='room.png' (512x512, no alpha): needs an alpha channel...``.
     """
     text = str(error)
     field = error.field
@@ -80,9 +80,8 @@ def _as_flag(error: InvalidRequestError, files: Mapping[str, str | None]) -> str
     name = files.get(field)
     if name is not None:
         value = error.value
-        about = (
-            f" ({value.strip('<>')})" if isinstance(value, str) and value.startswith("<") else ""
-        )
+        facts = value.rfind(" (") if isinstance(value, str) else -1
+        about = value[facts:] if facts >= 0 else ""
         text = f"{flag}={name!r}{about}: {error.rule}"
     elif text.startswith(field):
         text = flag + text[len(base) :]  # keeps an index: PROMPT[1]

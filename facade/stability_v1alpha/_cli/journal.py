@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .._files import _fsync_directory
+from .._files import fsync_directory
 from .._png import PNGFormatError, check_png_header
 from .report import Job, UsageError
 
@@ -160,7 +160,7 @@ class Journal:
             created = not self.path.exists()
             self._file = open(self.path, "ab")  # noqa: SIM115 - kept open for the batch
             if created:
-                _fsync_directory(self.path.parent)
+                fsync_directory(self.path.parent)
         self._file.write(record.to_json().encode("utf-8") + b"\n")
         self._file.flush()
         os.fsync(self._file.fileno())
