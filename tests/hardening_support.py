@@ -5,10 +5,10 @@
 * :func:`png`: small valid PNGs built with the standard library.
 * :class:`SleepRecorder`: replaces the clients' retry waits so that the suite
   never really sleeps, and records every delay asked for.
-* :class:`RawServer`: a tiny scripted HTTP server on a raw socket, for faults
-  the fake Stability server cannot express (a reset in the middle of a body
-  whose headers already went out, a connection closed before any answer,
-  bytes that are not HTTP...).
+* :func:`ok_png`: a good answer for :class:`hostile.HostileServer`, the raw
+  socket server that plays the faults the fake Stability server cannot express
+  (a reset in the middle of a body whose headers already went out, a
+  connection closed before any answer, bytes that are not HTTP...).
 * :func:`call`: runs one facade call on the blocking or the asyncio client, so
   that every scenario is checked on both.
 * :data:`SCENARIOS`: the fault matrix, run by ``test_hardening_faults``.
@@ -26,7 +26,6 @@ import logging
 import os
 import socket
 import struct
-import threading
 import time
 import traceback
 import zlib
@@ -36,6 +35,7 @@ from typing import Any
 
 import pytest
 import stability_v1alpha
+from hostile import RESET, Answer, HostileServer, http_response
 from stability_v1alpha import AsyncStability, Generation, Stability, _pacing
 from stability_v1alpha import _client as client_module
 
@@ -170,161 +170,12 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
 
 
 # --------------------------------------------------------------------------------------------
-# A raw scripted HTTP server
+# Answers of the raw server (:mod:`hostile`)
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class RawRequest:
-    """One request as the raw server read it."""
-
-    request_line: str
-    headers: dict[str, str]
-    body: bytes
-
-
-Action = Callable[[socket.socket, RawRequest], None]
-
-
-@dataclass
-class RawServer:
-    """HTTP/1.1 on a bare socket; each request is answered by the next scripted action.
-
-    When the script runs out, the last action repeats. Every connection is
-    closed after one answer, so the number of connections equals the number
-    of requests answered.
-    """
-
-    actions: list[Action]
-    requests: list[RawRequest] = field(default_factory=list)
-    connections: int = 0
-
-    def __post_init__(self) -> None:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._sock.getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> RawServer:
-        self._accepter.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._accepter.join(5)
-        for thread in self._threads:
-            thread.join(5)
-        self._sock.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(10)
-            try:
-                request = _read_request(conn)
-            except (OSError, ValueError):
-                return
-            if request is None:
-                return
-            with self._lock:
-                self.requests.append(request)
-                self.connections += 1
-                index = min(len(self.requests), len(self.actions)) - 1
-                action = self.actions[index]
-            with contextlib.suppress(OSError):
-                action(conn, request)
-
-
-def _read_request(conn: socket.socket) -> RawRequest | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return RawRequest(lines[0], headers, body)
-
-
-def http_response(
-    status: int = 200,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    *,
-    content_length: int | None = None,
-) -> bytes:
-    """The bytes of a whole response; ``content_length`` may lie about the body."""
-    all_headers = {
-        "Content-Type": "image/png",
-        "Content-Length": str(len(body) if content_length is None else content_length),
-        "Connection": "close",
-    }
-    all_headers.update(headers or {})
-    head = f"HTTP/1.1 {status} X\r\n" + "".join(
-        f"{k}: {v}\r\n" for k, v in all_headers.items() if v is not None
-    )
-    return head.encode("latin-1") + b"\r\n" + body
-
-
-def send(payload: bytes) -> Action:
-    """Send ``payload`` and close."""
-
-    def action(conn: socket.socket, request: RawRequest) -> None:
-        conn.sendall(payload)
-
-    return action
-
-
-def ok_png(data: bytes = PNG_8, seed: int = 42) -> Action:
-    return send(http_response(200, data, {"Seed": str(seed), "Finish-Reason": "SUCCESS"}))
-
-
-def reset_after(payload: bytes) -> Action:
-    """Send ``payload`` then abort the connection with a TCP RST (SO_LINGER 0)."""
-
-    def action(conn: socket.socket, request: RawRequest) -> None:
-        conn.sendall(payload)
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-    return action
-
-
-def close_silently() -> Action:
-    """Close the connection without answering at all."""
-
-    def action(conn: socket.socket, request: RawRequest) -> None:
-        return None
-
-    return action
+def ok_png(data: bytes = PNG_8, seed: int = 42) -> Answer:
+    return (http_response(200, data, {"Seed": str(seed), "Finish-Reason": "SUCCESS"}),)
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,7 +216,7 @@ class Scenario:
     """One row of the fault matrix.
 
     ``arrange`` injects faults into the (reset) fake server; ``raw`` replaces
-    the fake with a :class:`RawServer` running those actions; ``refused``
+    the fake with a :class:`~hostile.HostileServer` playing those answers; ``refused``
     points the client at a port where nothing listens. ``raises`` is the
     exception class expected (None: success), ``requests`` the number of
     requests the server must have seen, ``delays`` a predicate on the retry
@@ -374,7 +225,7 @@ class Scenario:
 
     name: str
     arrange: Callable[[Any], None] | None = None
-    raw: Callable[[], list[Action]] | None = None
+    raw: Callable[[], list[Answer]] | None = None
     refused: bool = False
     method: str = "text_to_image"
     args: tuple[Any, ...] = ()
@@ -411,7 +262,7 @@ def run_scenario(scenario: Scenario, kind: str, fake: Any, sleeps: SleepRecorder
         attempt(refused_url())
         return Outcome(result, error, None, list(sleeps.delays), [])
     if scenario.raw is not None:
-        with RawServer(scenario.raw()) as raw:
+        with HostileServer(scenario.raw()) as raw:
             attempt(raw.base_url)
         return Outcome(result, error, len(raw.requests), list(sleeps.delays), list(raw.requests))
     if scenario.arrange is not None:
@@ -463,17 +314,19 @@ def _html_error(outcome: Outcome) -> None:
     assert "<" not in error.message  # tags stripped
 
 
-def _retry_after(outcome: Outcome, seconds: float) -> None:
-    error = outcome.error
-    assert isinstance(error, stability_v1alpha.RateLimitError)
-    assert error.retry_after is not None and abs(error.retry_after - seconds) < 5
-
-
 def _rate_limited(outcome: Outcome) -> None:
     error = outcome.error
     assert isinstance(error, stability_v1alpha.RateLimitError)
     assert error.retry_after == 2.0
     assert error.name == "too_many_requests" and error.temporary is True
+
+
+def _rate_limited_for(seconds: float) -> Callable[[Outcome], None]:
+    def check(outcome: Outcome) -> None:
+        assert isinstance(outcome.error, stability_v1alpha.RateLimitError)
+        assert outcome.error.retry_after == seconds
+
+    return check
 
 
 def _seed(expected: int) -> Callable[[Outcome], None]:
@@ -555,12 +408,12 @@ SCENARIOS: list[Scenario] = [
         delays=lambda d: d in ([], [0.0]),  # no wait: a zero sleep, or none
     ),
     Scenario(
-        "429-retry-after-beyond-the-cap-is-raised-at-once",
+        "429-retry-after-over-60s-raised-at-once",
         arrange=lambda f: f.fail_next(429, retry_after=3600),
         raises=stability_v1alpha.RateLimitError,
         requests=1,
         delays=lambda d: d == [],
-        check=lambda o: _retry_after(o, 3600.0),
+        check=_rate_limited_for(3600.0),
     ),
     Scenario(
         "429-retry-after-unreadable-falls-back-to-backoff",
@@ -747,21 +600,21 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "closed-without-answer",
-        raw=lambda: [close_silently()],
+        raw=lambda: [()],
         raises=stability_v1alpha.APIConnectionError,
         requests=3,
         delays=_two_retries,
     ),
     Scenario(
         "reset-mid-body-once",
-        raw=lambda: [reset_after(_TRUNCATED_PNG), ok_png()],
+        raw=lambda: [(_TRUNCATED_PNG, RESET), ok_png()],
         requests=2,
         delays=_one_retry,
         check=_seed(42),
     ),
     Scenario(
         "reset-mid-body-persistent",
-        raw=lambda: [reset_after(_TRUNCATED_PNG)],
+        raw=lambda: [(_TRUNCATED_PNG, RESET)],
         raises=stability_v1alpha.APIConnectionError,
         requests=3,
         delays=_two_retries,
@@ -791,9 +644,9 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "truncated-chunked-body",
         raw=lambda: [
-            send(
+            (
                 b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n"
-                b"Connection: close\r\n\r\n10\r\n" + PNG_8[:16] + b"\r\n"
+                b"Connection: close\r\n\r\n10\r\n" + PNG_8[:16] + b"\r\n",
             ),
             ok_png(),
         ],
@@ -818,14 +671,14 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "stalled-mid-body",
-        raw=lambda: [send(http_response(200, PNG_8[:20], content_length=len(PNG_8))), ok_png()],
+        raw=lambda: [(http_response(200, PNG_8[:20], content_length=len(PNG_8)),), ok_png()],
         client_options={"timeout": 0.25},
         requests=2,
         delays=_one_retry,
     ),
     Scenario(
         "garbage-instead-of-http",
-        raw=lambda: [send(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")],
+        raw=lambda: [(b"SSH-2.0-OpenSSH_9.6\r\n\r\n",)],
         raises=stability_v1alpha.APIConnectionError,
         requests=3,
         delays=_two_retries,
@@ -833,7 +686,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "invalid-content-length-header",
         raw=lambda: [
-            send(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: abc\r\n\r\n"),
+            (b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: abc\r\n\r\n",),
             ok_png(),
         ],
         requests=2,

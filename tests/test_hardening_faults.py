@@ -34,12 +34,12 @@ from hardening_support import (
     call,
     debug_logs,
     fake_server,
-    http_response,
     leaks,
     run_scenario,
     sleeps,
     texts_of_error,
 )
+from hostile import http_response
 from stability_v1alpha import _client
 from stability_v1alpha.testing import FakeStabilityServer
 
