@@ -14,7 +14,6 @@ from __future__ import annotations
 import binascii
 import json
 import math
-import re
 import secrets
 import zlib
 from collections.abc import Iterator, Mapping
@@ -29,8 +28,6 @@ from ._png import PNGFormatError, check_png_header
 __all__ = ["ErrorBody", "SuccessReader", "UnreadableEncoding"]
 
 _PNG_END = b"IEND\xaeB`\x82"
-# The last JSON string before a value, with the colon: the key of that value.
-_KEY_BEFORE_VALUE = re.compile(rb'"((?:[^"\\]|\\.){0,200})"\s*:\s*$')
 # Output of one decompression step: bounds what one raw chunk can inflate to.
 _PIECE = 256 * 1024
 
@@ -248,6 +245,9 @@ class _ArtifactScanner:
         # Each blob's marker carries a nonce the body cannot know: a value the
         # server wrote never passes for one.
         self._mark = f"\x00blob:{secrets.token_hex(8)}:"
+        # Where the last string closed outside a blob (a key, perhaps), in the skeleton.
+        self._last_string = (-1, -1)
+        self._string_start = 0
         self._pending = bytearray()
         self._in_string = False
         self._in_blob = False
@@ -301,20 +301,29 @@ class _ArtifactScanner:
             ) from None
 
     def _opens_blob(self) -> bool:
-        """True when the string about to start is the value of an artifact's ``base64`` key."""
-        if self._depth != 2:
+        """True when the string about to start is the value of an artifact's ``base64`` key.
+
+        That is: at an artifact's depth, after a string (the key) and nothing
+        but a colon and spacing. The key is compared as JSON reads it, with
+        escapes such as ``\u0061`` undone.
+        """
+        start, end = self._last_string
+        if self._depth != 2 or start < 0 or self._skeleton[end:].strip() != b":":
             return False
-        match = _KEY_BEFORE_VALUE.search(self._skeleton[-512:])
-        if match is None:
+        key = bytes(self._skeleton[start:end])
+        if key == b'"base64"':
+            return True
+        if b"\\" not in key or len(key) > 64:
             return False
-        try:  # the key as JSON reads it: escapes such as \u0061 undone
-            return bool(json.loads(b'"' + match.group(1) + b'"') == "base64")
+        try:
+            return bool(json.loads(key) == "base64")
         except ValueError:
             return False
 
     def _open_string(self) -> None:
         self._in_string = True
         self._in_blob = self._opens_blob()
+        self._string_start = len(self._skeleton)
         if self._in_blob:
             marker = json.dumps(f"{self._mark}{len(self._blobs)}")
             self._skeleton += marker.encode()
@@ -386,8 +395,10 @@ class _ArtifactScanner:
                 raise self._error("invalid base64 in an artifact (bad length)")
             if rest:
                 self._decode(rest + b"=" * (-len(rest) % 4))
+            self._last_string = (-1, -1)
         else:
             self._skeleton += b'"'
+            self._last_string = (self._string_start, len(self._skeleton))
         self._in_string = self._in_blob = False
 
     def _decode(self, text: bytes | bytearray) -> None:
