@@ -21,13 +21,13 @@ from ._constants import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_TIMEOUT,
 )
-from ._exceptions import APIStatusError, InvalidRequestError, StabilityError
+from ._exceptions import APIStatusError, StabilityError
 from ._failures import (
     Failure,
     RetryPolicy,
     from_httpx,
+    from_reading,
     from_status,
-    from_unexpected,
     timed_out,
 )
 from ._models import Generation
@@ -35,7 +35,7 @@ from ._pacing import RequestGate, is_rate_limited
 from ._parameters import RULES, ImageToImageOptions, InpaintOptions, Options
 from ._requests import PreparedRequest, prepare
 from ._responses import ErrorBody, SuccessReader
-from ._settings import Settings
+from ._settings import Settings, check_http_client
 from ._transport import Deadline, async_pool, sync_pool
 from ._types import ImageInput, PromptInput, TimeoutInput
 from ._validation import check_call
@@ -84,17 +84,7 @@ class _ClientCore(Generic[_R, _H]):
         self._retry = RetryPolicy(max_retries=self._settings.max_retries)
         # Pacing and rate-limit pauses; with_options copies share the pause.
         self._gate = RequestGate(self._settings.max_requests_per_second)
-        if http_client is not None and not isinstance(http_client, self._http_type):
-            raise InvalidRequestError(
-                "http_client", http_client, f"must be an httpx.{self._http_type.__name__}"
-            )
-        if http_client is not None and http_client.auth is not None:
-            # httpx would apply it after the facade sets Authorization, replacing the key.
-            raise InvalidRequestError(
-                "http_client",
-                http_client,
-                "must not set auth: the API key is sent as the Authorization header",
-            )
+        check_http_client(http_client, self._http_type)
         self._owns_http = http_client is None
         self._http: _H = http_client if http_client is not None else self._new_pool()
 
@@ -361,12 +351,8 @@ class Stability(_ClientCore[Generation, httpx.Client]):
                         return timed_out(request.describe())
                     reader.feed(chunk)
                 return reader.finish()
-            except httpx.HTTPError as exc:
-                return from_httpx(exc, request.describe(), status=response.status_code)
-            except StabilityError as error:
-                return Failure.of(error)
-            except Exception as exc:  # the last guard: never a raw exception from a body
-                return from_unexpected(exc, response.status_code)
+            except Exception as exc:  # mapped, and the last guard: never a raw exception
+                return from_reading(exc, request.describe(), response.status_code)
             finally:
                 response.close()
 
@@ -438,12 +424,8 @@ class AsyncStability(_ClientCore[Coroutine[Any, Any, Generation], httpx.AsyncCli
             async for chunk in response.aiter_raw():
                 reader.feed(chunk)
             return reader.finish()
-        except httpx.HTTPError as exc:
-            return from_httpx(exc, request.describe(), status=response.status_code)
-        except StabilityError as error:
-            return Failure.of(error)
-        except Exception as exc:  # the last guard: never a raw exception from a body
-            return from_unexpected(exc, response.status_code)
+        except Exception as exc:  # mapped, and the last guard: never a raw exception
+            return from_reading(exc, request.describe(), response.status_code)
         finally:
             await response.aclose()
 

@@ -36,7 +36,15 @@ from ._exceptions import (
     status_error_class,
 )
 
-__all__ = ["Failure", "RetryPolicy", "from_httpx", "from_status", "from_unexpected", "timed_out"]
+__all__ = [
+    "Failure",
+    "RetryPolicy",
+    "from_httpx",
+    "from_reading",
+    "from_status",
+    "from_unexpected",
+    "timed_out",
+]
 
 _MESSAGE_LIMIT = 300
 
@@ -127,6 +135,20 @@ def from_httpx(exc: httpx.HTTPError, what: str, *, status: int | None = None) ->
 def timed_out(what: str) -> Failure:
     """The attempt ran past its deadline (the clients' own bound, not httpx's)."""
     return Failure(APITimeoutError(f"{what} timed out (the attempt's deadline passed)"), True)
+
+
+def from_reading(exc: Exception, what: str, status: int) -> Failure:
+    """Whatever stopped the reading of an answer's body, as a failure.
+
+    httpx's failures are mapped as such, this package's errors pass as they
+    are, and anything else (a bug, or a body no check foresaw) is a
+    malformed answer: never a raw exception.
+    """
+    if isinstance(exc, httpx.HTTPError):
+        return from_httpx(exc, what, status=status)
+    if isinstance(exc, StabilityError):
+        return Failure.of(exc)
+    return from_unexpected(exc, status)
 
 
 def from_unexpected(exc: Exception, status: int) -> Failure:

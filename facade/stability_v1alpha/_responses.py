@@ -45,7 +45,14 @@ class _Inflater:
         self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
-        while True:
+        while data or self._z.unconsumed_tail or (self._z.eof and self._z.unused_data):
+            if self._z.eof:
+                # After the end of a stream: gzip may start another member; anything
+                # else is dropped (fed to a finished decompressor, it would pile up).
+                if not self._gzip:
+                    return
+                data, self._z = self._z.unused_data + data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                continue
             try:
                 out = self._z.decompress(data, _PIECE)
             except zlib.error as exc:
@@ -58,7 +65,7 @@ class _Inflater:
             data = self._z.unconsumed_tail
             if out:
                 yield out
-            if not data and len(out) < _PIECE:
+            if not data and len(out) < _PIECE and not self._z.eof:
                 return
 
 

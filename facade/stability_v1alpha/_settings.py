@@ -23,7 +23,7 @@ from ._pacing import check_rate
 from ._requests import RequestSettings
 from ._version import __version__
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "check_http_client"]
 
 USER_AGENT = f"stability-v1alpha-python/{__version__}"
 
@@ -90,6 +90,23 @@ class Settings:
             base_url=self.base_url,
             organization=self.organization,
             user_agent=USER_AGENT,
+        )
+
+
+def check_http_client(http_client: Any, expected: type) -> None:
+    """A caller's ``http_client``: of the client's kind, and without ``auth``."""
+    if http_client is None:
+        return
+    if not isinstance(http_client, expected):
+        raise InvalidRequestError(
+            "http_client", http_client, f"must be an httpx.{expected.__name__}"
+        )
+    if getattr(http_client, "auth", None) is not None:
+        # httpx would apply it after the facade sets Authorization, replacing the key.
+        raise InvalidRequestError(
+            "http_client",
+            http_client,
+            "must not set auth: the API key is sent as the Authorization header",
         )
 
 
