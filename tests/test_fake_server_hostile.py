@@ -436,6 +436,17 @@ def test_multipart_oddities_are_400(
     )
 
 
+def test_a_part_named_empty_is_one_more_unknown_part(client: httpx.Client) -> None:
+    # RFC 7578 asks for a name parameter, not a non-empty one; the service ignores unknown parts.
+    payload = multipart(
+        IMAGE_PART + PNG, b'Content-Disposition: form-data; name=""\r\n\r\nx', OPTIONS_PART
+    )
+    response = client.post(
+        I2I, content=payload, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert response.status_code == 200, response.text
+
+
 # --------------------------------------------------------------------------- properties
 
 json_values = st.recursive(

@@ -7,7 +7,7 @@ otherwise keeps its handler thread blocked in ``recv``), counts accepted
 connections (tests check that a client reuses them), and can close a
 connection with a TCP reset instead of an orderly FIN.
 
-Whatever a client sends, the answer is a goa error in JSON with a 4xx status,
+Whatever a client sends, a refusal is a goa error in JSON with a 4xx status,
 like the service's: any method other than POST on a known path gets 405, a
 request line or header section the standard library cannot parse gets 400
 (or 414/431) instead of its HTML page, and so does broken body framing.
