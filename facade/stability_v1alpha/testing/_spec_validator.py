@@ -335,7 +335,7 @@ def _json_problem(data: ValidationInput) -> SchemaIssue | None:
     """Why the request's JSON (the body, or the multipart ``options`` part) is not strict JSON.
 
     Checked before anything else reads it: openapi-core and the fallback
-    would take ``NaN`` or a repeated key, and fail on deep nesting.
+    would take ``NaN`` and fail on deep nesting.
     """
     if data.parts is None:
         if data.content_type.split(";", 1)[0].strip().lower() != "application/json":
