@@ -410,6 +410,20 @@ def run_in_child(request: Mapping[str, Any], limit: float) -> dict[str, Any]:
     return report
 
 
+def _peak_rss() -> int:
+    """This process's peak resident set size, in bytes.
+
+    ``VmHWM`` belongs to the address space the process got at ``exec``; the
+    ``ru_maxrss`` of ``getrusage`` is inherited across fork and exec on Linux,
+    so in a child of a large pytest process it reports the parent's size.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # not Linux: KiB
+
+
 def _child(request: dict[str, Any]) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
     import stability_v1alpha
@@ -429,7 +443,7 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
     else:
         outcome, typed = f"{len(result)} images", True
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    peak = _peak_rss()
     return {"outcome": outcome, "typed": typed, "seconds": seconds, "peak_rss": peak}
 
 
