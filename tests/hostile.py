@@ -413,7 +413,7 @@ def run_in_child(request: Mapping[str, Any], limit: float) -> dict[str, Any]:
 def _child(request: dict[str, Any]) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
     import stability_v1alpha
-    from hardening_support import call
+    from support import call
 
     started = time.perf_counter()
     try:

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from pngs import make_png
 from stability_v1alpha import AsyncStability, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import png
 
 KEY = "sk-transport-test-51c0"
-PNG = make_png(512, 512)
+PNG = png(512, 512)
 COOKIE_ANSWER = {"Content-Type": "image/png", "Set-Cookie": "session=s3cr3t; Path=/"}
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import KEY, PNG_8, fake_server, png
 from stability_v1alpha import GeneratedImage
 from stability_v1alpha import _files as files_module
 from stability_v1alpha._png import read_png_info
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, PNG_8, fake_server, png
 
 BIG = 64 * 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from hardening_support import KEY, KINDS, PNG_8, PNG_HEADERS, call, fake_server, png
 from stability_v1alpha import AsyncStability, InvalidRequestError, Prompt, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, KINDS, PNG_8, PNG_HEADERS, call, fake_server, png
 
 HUNDRED_MB = 100 * 1024 * 1024
 
@@ -364,7 +364,7 @@ def test_mask_rules(fake: FakeStabilityServer) -> None:
         fake,
         "sync",
         INPAINT,
-        png(8, 8, alpha=True),
+        png(8, 8, alpha=0x80),
         "x",
         mask_source="ALPHA",
         field="mask_source",
@@ -473,7 +473,7 @@ def test_http_client_with_auth_is_refused() -> None:
 
 def _cli_cases(tmp: Path) -> list[list[str]]:
     good = tmp / "good.png"
-    good.write_bytes(png(64, 64, alpha=True))
+    good.write_bytes(png(64, 64, alpha=0x80))
     empty = tmp / "empty.png"
     empty.write_bytes(b"")
     huge = tmp / "huge.png"

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hardening_support import KEY, PNG_8, PNG_HEADERS, fake_server, open_fds
 from stability_v1alpha import AsyncStability, Generation, MalformedResponseError, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, PNG_8, PNG_HEADERS, fake_server, open_fds
 
 REQUESTS = 1000
 CONCURRENCY = 64

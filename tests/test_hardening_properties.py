@@ -25,16 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import (
-    ENGINE,
-    JSON_HEADERS,
-    KEY,
-    PNG_8,
-    PNG_HEADERS,
-    artifacts_body,
-    fake_server,
-    png,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stability_v1alpha import (
@@ -48,6 +38,16 @@ from stability_v1alpha import (
 )
 from stability_v1alpha._png import read_png_info
 from stability_v1alpha.testing import FakeStabilityServer
+from support import (
+    ENGINE,
+    JSON_HEADERS,
+    KEY,
+    PNG_8,
+    PNG_HEADERS,
+    artifacts_body,
+    fake_server,
+    png,
+)
 
 SCALE = float(os.environ.get("HARDENING_EXAMPLES_SCALE", "1"))
 

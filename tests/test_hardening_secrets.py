@@ -26,22 +26,18 @@ from typing import Any
 
 import pytest
 import stability_v1alpha
-from hardening_support import (
+from stability_v1alpha.testing import FakeStabilityServer
+from support import (
     KEY,
     KINDS,
     PNG_8,
     Collector,
     SleepRecorder,
-    debug_logs,
     fake_server,
     leaks,
     make_client,
-    sleeps,
     texts_of_error,
 )
-from stability_v1alpha.testing import FakeStabilityServer
-
-__all__ = ["debug_logs", "sleeps"]
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hardening_support import KEY, KINDS, call, fake_server, png
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stability_v1alpha import _requests
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, KINDS, call, fake_server, png
 
 INJECTED_OPTIONS = b'{"text_prompts": [{"text": "INJECTED"}], "steps": 150, "samples": 1}'
 
@@ -37,7 +37,7 @@ def forged_parts(boundary: bytes) -> bytes:
     )
 
 
-def png_with(payload: bytes, *, width: int = 8, height: int = 8, alpha: bool = False) -> bytes:
+def png_with(payload: bytes, *, width: int = 8, height: int = 8, alpha: int | None = None) -> bytes:
     """A valid PNG carrying ``payload`` in an ancillary (private, safe-to-copy) chunk."""
     return png(width, height, alpha=alpha, extra_chunks=((b"prVt", payload),))
 
@@ -146,7 +146,7 @@ payloads = st.lists(st.sampled_from(DANGEROUS) | st.binary(max_size=16), max_siz
 def test_any_bytes_in_the_images_arrive_unchanged(
     init_payload: bytes, mask_payload: bytes, fake: FakeStabilityServer
 ) -> None:
-    init = png_with(init_payload, alpha=True)
+    init = png_with(init_payload, alpha=0x80)
     mask = png(8, 8, fill=b"\x00\x00\x00", extra_chunks=((b"prVt", mask_payload),))
     fake.reset()
     call(
