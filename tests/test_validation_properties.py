@@ -11,7 +11,7 @@
 
 The valid cases answer with a canned image (``respond_next``) so that the
 fake does not spend time drawing: validation still runs and is recorded.
-Set ``HARDENING_EXAMPLES_SCALE`` (default 1) to run more or fewer examples.
+Set ``PROPERTY_EXAMPLES_SCALE`` (default 1) to run more or fewer examples.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from support import (
     png,
 )
 
-SCALE = float(os.environ.get("HARDENING_EXAMPLES_SCALE", "1"))
+SCALE = float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))
 
 
 def examples(n: int) -> int:
