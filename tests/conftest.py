@@ -1,15 +1,18 @@
-"""Shared fixtures: recorded retry waits, every logger at DEBUG, raw httpx on the fake server."""
+"""Shared fixtures: recorded retry waits, every logger at DEBUG, fake servers, raw httpx."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from stability_v1alpha import _client, _pacing
-from stability_v1alpha.testing import FakeStabilityServer
-from support import Collector, SleepRecorder
+from support import Collector, SleepRecorder, fake_server
+
+if TYPE_CHECKING:
+    from stability_v1alpha.testing import FakeStabilityServer
 
 
 @pytest.fixture
@@ -44,6 +47,16 @@ def debug_logs() -> Iterator[Collector]:
         root.setLevel(old_level)
         for lg, level in zip(loggers, old, strict=True):
             lg.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeStabilityServer]:
+    """A fake server of the module's own that takes :data:`support.KEY`.
+
+    The CLI and pacing tests define their own ``fake``, a server reset around each test.
+    """
+    with fake_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -26,11 +26,16 @@ import struct
 import traceback
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hostile import Answer, http_response
 from stability_v1alpha import AsyncStability, Generation, Stability, _pacing
-from stability_v1alpha.testing import FakeStabilityServer, make_png
+from stability_v1alpha.testing import make_png
+
+if TYPE_CHECKING:
+    # The server pulls in openapi-core: imported on use, so that a child process that
+    # only calls the client (hostile.run_in_child) stays small.
+    from stability_v1alpha.testing import FakeStabilityServer
 
 # Distinctive, with characters that regexes and URL encoders treat specially.
 KEY = "sk-HARDENING-canary-7f3c9e1d+Zq8/x=Kw"
@@ -220,6 +225,8 @@ def texts_of_error(error: BaseException, *, with_locals: bool = True) -> list[st
 @contextlib.contextmanager
 def fake_server(**options: Any) -> Iterator[FakeStabilityServer]:
     """A running fake server that takes :data:`KEY` (and only it)."""
+    from stability_v1alpha.testing import FakeStabilityServer
+
     with FakeStabilityServer(api_key=KEY, **options) as server:
         yield server
 

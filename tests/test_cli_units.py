@@ -32,7 +32,8 @@ from stability_v1alpha._cli.report import (
 )
 from stability_v1alpha._cli.throttle import AdaptiveConcurrency
 from stability_v1alpha._exceptions import InvalidRequestError, RateLimitError
-from support import KEY, PNG_8, PNG_HEADERS, fake_server, png
+from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, PNG_8, PNG_HEADERS, png
 
 
 @pytest.mark.parametrize(
@@ -325,31 +326,34 @@ def _cli_cases(tmp: Path) -> list[list[str]]:
 
 
 def test_cli_hostile_arguments(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    fake: FakeStabilityServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from stability_v1alpha._cli import main
 
     monkeypatch.setenv("STABILITY_API_KEY", KEY)
     monkeypatch.chdir(tmp_path)
     # The last case (a mask with INIT_IMAGE_ALPHA) is accepted by the facade; answer it.
-    with fake_server() as fake:
-        for args in _cli_cases(tmp_path):
-            if "--base-url" not in args:
-                args = [*args, "--base-url", fake.base_url]
-            fake.respond_next(200, PNG_8, PNG_HEADERS)
-            try:
-                code = main(args)
-            except SystemExit as exit_:  # argparse rejects some flags itself
-                code = exit_.code  # type: ignore[assignment]
-            captured = capsys.readouterr()
-            output = captured.out + captured.err
-            assert "Traceback" not in output, (args, output)
-            assert KEY not in output
-            if code == 0:
-                assert args[-3:-2] == ["INIT_IMAGE_ALPHA"], (args, output)
-                continue
-            assert code == 2, (args, code, output)
-            assert "error:" in captured.err, (args, output)
-            assert len(captured.err) < 1500, (args, len(captured.err))
-        assert all(r.validation_errors == () for r in fake.requests)
-        fake.reset()
+    fake.reset()
+    for args in _cli_cases(tmp_path):
+        if "--base-url" not in args:
+            args = [*args, "--base-url", fake.base_url]
+        fake.respond_next(200, PNG_8, PNG_HEADERS)
+        try:
+            code = main(args)
+        except SystemExit as exit_:  # argparse rejects some flags itself
+            code = exit_.code  # type: ignore[assignment]
+        captured = capsys.readouterr()
+        output = captured.out + captured.err
+        assert "Traceback" not in output, (args, output)
+        assert KEY not in output
+        if code == 0:
+            assert args[-3:-2] == ["INIT_IMAGE_ALPHA"], (args, output)
+            continue
+        assert code == 2, (args, code, output)
+        assert "error:" in captured.err, (args, output)
+        assert len(captured.err) < 1500, (args, len(captured.err))
+    assert all(r.validation_errors == () for r in fake.requests)
+    fake.reset()

@@ -23,7 +23,7 @@ import base64
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,6 @@ from support import (
     SleepRecorder,
     artifacts_body,
     call,
-    fake_server,
     is_backoff,
     leaks,
     ok_png,
@@ -680,12 +679,6 @@ SCENARIOS: list[Scenario] = [
 ]
 
 SCENARIO_IDS = [s.name for s in SCENARIOS]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -24,7 +24,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -41,18 +40,11 @@ from support import (
     Collector,
     SleepRecorder,
     call,
-    fake_server,
     leaks,
     make_client,
     png,
     texts_of_error,
 )
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -11,7 +11,6 @@ bytes, the intended options, and no other field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stability_v1alpha import _requests
 from stability_v1alpha.testing import FakeStabilityServer
-from support import KINDS, call, fake_server, png
+from support import KINDS, call, png
 
 INJECTED_OPTIONS = b'{"text_prompts": [{"text": "INJECTED"}], "steps": 150, "samples": 1}'
 
@@ -40,12 +39,6 @@ def forged_parts(boundary: bytes) -> bytes:
 def png_with(payload: bytes, *, width: int = 8, height: int = 8, alpha: int | None = None) -> bytes:
     """A valid PNG carrying ``payload`` in an ancillary (private, safe-to-copy) chunk."""
     return png(width, height, alpha=alpha, extra_chunks=((b"prVt", payload),))
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 def only_request(fake: FakeStabilityServer) -> Any:

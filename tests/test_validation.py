@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from stability_v1alpha import InvalidRequestError, Prompt
 from stability_v1alpha.testing import FakeStabilityServer
-from support import KINDS, PNG_8, PNG_HEADERS, call, fake_server, png
+from support import KINDS, PNG_8, PNG_HEADERS, call, png
 
 HUNDRED_MB = 100 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 def refused(

@@ -45,7 +45,6 @@ from support import (
     PNG_8,
     PNG_HEADERS,
     artifacts_body,
-    fake_server,
     png,
 )
 
@@ -259,12 +258,6 @@ def canned_answer(fake: FakeStabilityServer, call: Call) -> None:
 # ------------------------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
