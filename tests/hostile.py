@@ -427,7 +427,7 @@ def _peak_rss() -> int:
 def _child(request: dict[str, Any]) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
     import stability_v1alpha
-    from hardening_support import call
+    from support import call
 
     started = time.perf_counter()
     try:

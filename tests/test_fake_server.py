@@ -16,6 +16,7 @@ import httpx
 import pytest
 from stability_v1alpha._png import read_png_info
 from stability_v1alpha.testing import FakeStabilityServer, make_png
+from support import open_fds, png
 
 ENGINE = "stable-diffusion-512-v2-1"
 T2I = f"/v1alpha/generation/{ENGINE}/text-to-image"
@@ -34,10 +35,6 @@ def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
 
 def body(**fields: Any) -> dict[str, Any]:
     return {"text_prompts": [{"text": "a lighthouse at dawn"}], **fields}
-
-
-def png(width: int = 64, height: int = 64, value: int = 90) -> bytes:
-    return make_png(width, height, bytes([value, 140, 200]) * (width * height))
 
 
 def multipart(options: dict[str, Any], **images: bytes) -> dict[str, Any]:
@@ -183,7 +180,7 @@ def test_invalid_image_dimensions_when_mask_size_differs(client: httpx.Client) -
 
 @pytest.mark.parametrize("source", ["MASK_IMAGE_WHITE", "MASK_IMAGE_BLACK"])
 def test_invalid_mask_image_when_mask_is_missing(client: httpx.Client, source: str) -> None:
-    response = client.post(MASKING, **multipart(body(mask_source=source), init_image=png()))
+    response = client.post(MASKING, **multipart(body(mask_source=source), init_image=png(64, 64)))
     assert assert_goa_error(response, 400, "bad_request")["message"].startswith(
         "invalid_mask_image"
     )
@@ -191,14 +188,14 @@ def test_invalid_mask_image_when_mask_is_missing(client: httpx.Client, source: s
 
 def test_init_image_alpha_needs_no_mask(client: httpx.Client) -> None:
     response = client.post(
-        MASKING, **multipart(body(mask_source="INIT_IMAGE_ALPHA"), init_image=png())
+        MASKING, **multipart(body(mask_source="INIT_IMAGE_ALPHA"), init_image=png(64, 64))
     )
     assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("part", ["init_image", "mask_image"])
 def test_invalid_mime_type_for_non_png_uploads(client: httpx.Client, part: str) -> None:
-    images = {"init_image": png(), "mask_image": png()}
+    images = {"init_image": png(64, 64), "mask_image": png(64, 64)}
     images[part] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
     response = client.post(MASKING, **multipart(body(mask_source="MASK_IMAGE_BLACK"), **images))
     error = assert_goa_error(response, 400, "bad_request")
@@ -370,7 +367,7 @@ def test_wrong_content_type_for_the_operation(client: httpx.Client) -> None:
 def test_options_part_that_is_not_json(client: httpx.Client) -> None:
     response = client.post(
         I2I,
-        files={"init_image": ("i.png", png(), "image/png")},
+        files={"init_image": ("i.png", png(64, 64), "image/png")},
         data={"options": "{text_prompts: oops"},
     )
     assert "options" in assert_goa_error(response, 400, "bad_request")["message"]
@@ -378,25 +375,26 @@ def test_options_part_that_is_not_json(client: httpx.Client) -> None:
 
 def test_options_part_is_validated_against_the_schema(client: httpx.Client) -> None:
     response = client.post(
-        I2I, **multipart(body(steps=5, step_schedule_start=1.5), init_image=png())
+        I2I, **multipart(body(steps=5, step_schedule_start=1.5), init_image=png(64, 64))
     )
     message = assert_goa_error(response, 400, "bad_request")["message"]
     assert "options.steps" in message and "options.step_schedule_start" in message
 
 
 def test_unknown_mask_source(client: httpx.Client) -> None:
-    response = client.post(MASKING, **multipart(body(mask_source="MASK_RED"), init_image=png()))
+    kwargs = multipart(body(mask_source="MASK_RED"), init_image=png(64, 64))
+    response = client.post(MASKING, **kwargs)
     assert "mask_source" in assert_goa_error(response, 400, "bad_request")["message"]
 
 
 def test_mask_source_is_required_for_masking(client: httpx.Client) -> None:
-    response = client.post(MASKING, **multipart(body(), init_image=png()))
+    response = client.post(MASKING, **multipart(body(), init_image=png(64, 64)))
     assert "mask_source" in assert_goa_error(response, 400, "bad_request")["message"]
 
 
 @pytest.mark.parametrize("missing", ["options", "init_image"])
 def test_multipart_parts_are_required(client: httpx.Client, missing: str) -> None:
-    kwargs = multipart(body(), init_image=png())
+    kwargs = multipart(body(), init_image=png(64, 64))
     if missing == "options":
         kwargs["data"] = {}
     else:
@@ -423,7 +421,7 @@ def test_boundary_that_openapi_core_cannot_parse_is_still_validated(
         f'--{boundary}\r\nContent-Disposition: form-data; name="init_image"; filename="i.png"\r\n'
         f"Content-Type: image/png\r\n\r\n"
     ).encode()
-    raw += png()
+    raw += png(64, 64)
     raw += (f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n').encode()
     raw += options + f"\r\n--{boundary}--\r\n".encode()
     headers = {"Content-Type": f'multipart/form-data; boundary="{boundary}"'}
@@ -443,7 +441,7 @@ def test_extra_fields_are_accepted(client: httpx.Client) -> None:
 
 def test_requests_are_recorded(stability_server: FakeStabilityServer, client: httpx.Client) -> None:
     client.post(T2I, json=body(seed=7), headers={"Organization": "org-123"})
-    client.post(I2I, **multipart(body(steps=20), init_image=png()))
+    client.post(I2I, **multipart(body(steps=20), init_image=png(64, 64)))
     client.post(T2I, json=body(steps=1))
     first, second, third = stability_server.requests
     assert first.method == "POST" and first.path == T2I
@@ -454,7 +452,7 @@ def test_requests_are_recorded(stability_server: FakeStabilityServer, client: ht
     assert json.loads(first.body) == body(seed=7)
     assert first.status == 200 and first.validation_errors == ()
     assert second.operation == "imageToImage"
-    assert second.parts["init_image"].data == png()
+    assert second.parts["init_image"].data == png(64, 64)
     assert second.parts["init_image"].content_type == "image/png"
     assert second.parts["init_image"].filename == "init_image.png"
     assert second.options == body(steps=20) and second.params == second.options
@@ -507,13 +505,9 @@ def test_keep_alive_connections_are_counted(stability_server: FakeStabilityServe
     assert stability_server.connections_opened == 0
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 def test_stop_closes_sockets_and_joins_threads() -> None:
-    fds_before = _open_fds()
+    fds_before = open_fds()
     server = FakeStabilityServer().start()
     port = server.port
     idle = http_client(server.base_url)  # leaves a keep-alive connection open
@@ -528,7 +522,7 @@ def test_stop_closes_sockets_and_joins_threads() -> None:
         idle.post(T2I, json=body())
     idle.close()
     # Not "==": other tests' sockets may still be closing in the background.
-    assert _open_fds() <= fds_before
+    assert open_fds() <= fds_before
     server.stop()  # a second stop is harmless
     with pytest.raises(RuntimeError):
         _ = server.base_url
@@ -607,7 +601,7 @@ def test_jsonschema_fallback_agrees_with_openapi_core(
     request = httpx.Request(
         "POST",
         f"http://x{path}",
-        files={"init_image": ("i.png", png(), "image/png")},
+        files={"init_image": ("i.png", png(64, 64), "image/png")},
         data={"options": json.dumps(options)},
     )
     raw = request.read()

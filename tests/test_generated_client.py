@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
@@ -55,6 +53,7 @@ from stability_v1alpha_api.models import (
     TextToImageRequestBody,
 )
 from stability_v1alpha_api.types import UNSET, File, Response
+from support import png
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
 ENGINE = "stable-diffusion-512-v2-1"
@@ -186,29 +185,14 @@ def client(server: RecordingServer) -> Iterator[AuthenticatedClient]:
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers: PNG bytes, multipart parsing, the jsonschema oracle
+# Helpers: PNG inputs, multipart parsing, the jsonschema oracle
 # --------------------------------------------------------------------------------------------
-
-
-def make_png(width: int, height: int, rgba: tuple[int, int, int, int]) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    row = b"\x00" + bytes(rgba) * width
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 # The signature alone carries \r\n, \x1a and \n: a parser that normalises line endings or stops
 # at control bytes would corrupt it. The trailing bytes add NULs, lone CR/LF and every byte value.
-INIT_PNG = make_png(8, 8, (10, 200, 30, 255)) + b"\r\n\n\r\x00" + bytes(range(256))
-MASK_PNG = make_png(8, 8, (255, 255, 255, 255))
+INIT_PNG = png(8, 8, fill=bytes((10, 200, 30)), alpha=255) + b"\r\n\n\r\x00" + bytes(range(256))
+MASK_PNG = png(8, 8, fill=b"\xff\xff\xff", alpha=255)
 
 
 def parse_multipart(rec: Recorded) -> dict[str, EmailMessage]:

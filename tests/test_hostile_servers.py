@@ -42,21 +42,6 @@ from typing import Any
 
 import pytest
 import stability_v1alpha as sv
-from hardening_support import (
-    JSON_HEADERS,
-    KEY,
-    KINDS,
-    PNG_8,
-    PNG_HEADERS,
-    SleepRecorder,
-    artifacts_body,
-    backoff_bounds,
-    call,
-    is_backoff,
-    ok_png,
-    png,
-    sleeps,
-)
 from hostile import (
     MIB,
     RESET,
@@ -75,8 +60,20 @@ from hostile import (
     repeated,
     run_in_child,
 )
-
-__all__ = ["sleeps"]  # a fixture, imported for pytest
+from support import (
+    JSON_HEADERS,
+    KEY,
+    KINDS,
+    PNG_8,
+    PNG_HEADERS,
+    SleepRecorder,
+    artifacts_body,
+    backoff_bounds,
+    call,
+    is_backoff,
+    ok_png,
+    png,
+)
 
 TIMEOUT = 1.0
 # Added to every deadline: thread start-up, a loaded machine, closing the connection.

@@ -1,7 +1,7 @@
 """The request gate: rate-limit pauses shared by a client's calls, and pacing.
 
 The gate's own rules run on a fake clock; the clients' use of it runs
-against the fake server, with the retry sleeps recorded (``no_wait``) or, for
+against the fake server, with the retry sleeps recorded (``sleeps``) or, for
 pacing across threads, for real with only a lower bound on the time taken
 (the gate's spacing guarantees it).
 """
@@ -18,6 +18,7 @@ import pytest
 from stability_v1alpha import AsyncStability, InvalidRequestError, RateLimitError, Stability
 from stability_v1alpha._pacing import RequestGate, is_rate_limited
 from stability_v1alpha.testing import FakeStabilityServer
+from support import SleepRecorder
 
 
 class FakeClock:
@@ -171,36 +172,36 @@ def fake(server: FakeStabilityServer) -> Iterator[FakeStabilityServer]:
     server.reset()
 
 
-def test_a_429_holds_back_the_next_call_of_a_copy(fake: FakeStabilityServer, no_wait: list[float]):
+def test_a_429_holds_back_the_next_call_of_a_copy(fake: FakeStabilityServer, sleeps: SleepRecorder):
     client = Stability(fake.api_key, base_url=fake.base_url, max_retries=0)
     copy = client.with_options(timeout=30)
     fake.fail_next(429, retry_after=7)
     with pytest.raises(RateLimitError):
         client.text_to_image("cat")
-    assert no_wait == []
+    assert sleeps.delays == []
     copy.text_to_image("cat")  # waits out the pause instead of being refused
-    (wait,) = no_wait
+    (wait,) = sleeps.delays
     assert 6.0 < wait <= 7.0
     assert [r.status for r in fake.requests] == [429, 200]
 
 
 def test_a_503_with_retry_after_pauses_and_one_without_does_not(
-    fake: FakeStabilityServer, no_wait: list[float]
+    fake: FakeStabilityServer, sleeps: SleepRecorder
 ):
     client = Stability(fake.api_key, base_url=fake.base_url, max_retries=0)
     fake.fail_next(503)
     with pytest.raises(Exception, match="503"):
         client.text_to_image("cat")
     client.text_to_image("cat")
-    assert no_wait == []
+    assert sleeps.delays == []
     fake.fail_next(503, retry_after=4)
     with pytest.raises(Exception, match="503"):
         client.text_to_image("cat")
     client.text_to_image("cat")
-    assert len(no_wait) == 1 and 3.0 < no_wait[0] <= 4.0
+    assert len(sleeps.delays) == 1 and 3.0 < sleeps.delays[0] <= 4.0
 
 
-def test_async_calls_are_paced_in_order(fake: FakeStabilityServer, no_wait: list[float]):
+def test_async_calls_are_paced_in_order(fake: FakeStabilityServer, sleeps: SleepRecorder):
     async def run() -> None:
         async with AsyncStability(
             fake.api_key, base_url=fake.base_url, max_requests_per_second=10
@@ -211,7 +212,7 @@ def test_async_calls_are_paced_in_order(fake: FakeStabilityServer, no_wait: list
     assert len(fake.requests) == 5
     # The first went at once; each other waited for its slot, 1/10 s after the one before
     # (the recorded waits pass on the gate's clock, as if slept).
-    assert no_wait == pytest.approx([0.1] * 4)
+    assert sleeps.delays == pytest.approx([0.1] * 4)
 
 
 def test_threads_sharing_a_paced_client_keep_to_the_rate(fake: FakeStabilityServer):

@@ -2,7 +2,7 @@
 
 Each mutation is applied to a copy of ``openapi.yaml``; the client is
 regenerated from it into a temporary directory with the pinned generator, and
-the facade's contract tests (``tests/test_facade_client.py``, which use only
+the facade's contract tests (``tests/test_client_contract.py``, which use only
 public names) run against that regenerated package in a subprocess. Changes a
 client can absorb must leave them green; changes that break clients must be
 reported as breaking by the spec differ.
@@ -221,7 +221,7 @@ def test_non_breaking_change_keeps_the_contract_tests_green(
             "-x",
             "-p",
             "no:cacheprovider",
-            str(ROOT / "tests" / "test_facade_client.py"),
+            str(ROOT / "tests" / "test_client_contract.py"),
         ],
         capture_output=True,
         text=True,

@@ -1,7 +1,10 @@
-"""How requests go out: the client's own connection pool and a caller's ``http_client``.
+"""The client object: its settings, ``with_options``, and how requests go out.
 
-Requests are built with httpx's ``build_request``, so a caller's client adds
-its headers, cookies and query parameters as httpx always does.
+Requests go out on the client's own connection pool or a caller's
+``http_client``; they are built with httpx's ``build_request``, so a caller's
+client adds its headers, cookies and query parameters as httpx always does.
+Unusable settings (given to the constructor or to ``with_options``) are an
+``InvalidRequestError`` naming the setting.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from pngs import make_png
-from stability_v1alpha import AsyncStability, Stability
+from stability_v1alpha import AsyncStability, InvalidRequestError, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KINDS, png
 
 KEY = "sk-transport-test-51c0"
-PNG = make_png(512, 512)
+PNG = png(512, 512)
 COOKIE_ANSWER = {"Content-Type": "image/png", "Set-Cookie": "session=s3cr3t; Path=/"}
 
 
@@ -103,20 +106,6 @@ def test_timeout_reaches_httpx_per_request(server: FakeStabilityServer) -> None:
     assert seen[1]["timeout"] == httpx.Timeout(7.5).as_dict()
 
 
-def test_what_the_client_keeps_between_calls_shows_no_credentials(
-    server: FakeStabilityServer,
-) -> None:
-    caller = httpx.Client(headers={"Proxy-Authorization": "Basic cHJveHktc2VjcmV0"})
-    for http_client in (None, caller):
-        with Stability(api_key=KEY, base_url=server.base_url, http_client=http_client) as client:
-            client.text_to_image("a kite")
-            client.with_options(max_retries=0).text_to_image("a kite", samples=2)
-            kept = repr(vars(client))
-        for secret in (KEY, KEY[-6:], "cHJveHktc2VjcmV0"):
-            assert secret not in kept
-    caller.close()
-
-
 def test_async_callers_client_keeps_its_headers_cookies_and_params(
     server: FakeStabilityServer,
 ) -> None:
@@ -138,3 +127,83 @@ def test_async_callers_client_keeps_its_headers_cookies_and_params(
     assert first["cookie"] == "pref=dark"
     assert sorted(second["cookie"].split("; ")) == ["pref=dark", "session=s3cr3t"]
     assert all(r.query == "tenant=blue" for r in server.requests)
+
+
+SETTINGS = [
+    ("timeout", "10", "number of seconds"),
+    ("timeout", -1, "number of seconds"),
+    ("timeout", float("nan"), "number of seconds"),
+    ("timeout", float("inf"), "number of seconds"),
+    ("timeout", 1e12, "number of seconds"),
+    ("timeout", 10**400, "number of seconds"),
+    ("timeout", True, "number of seconds"),
+    ("max_retries", -1, ">= 0"),
+    ("max_retries", 2.5, ">= 0"),
+    ("max_retries", True, ">= 0"),
+    ("max_upload_bytes", 0, "> 0"),
+    ("max_upload_bytes", "10MB", "> 0"),
+    ("base_url", "ftp://example.com", "http:// or https://"),
+    ("base_url", "not a url", "http:// or https://"),
+    ("organization", "org-1\r\nX-Injected: 1", "printable ASCII"),
+    ("organization", "организация", "printable ASCII"),
+    ("organization", 123, "one-line"),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("name", "value", "phrase"), SETTINGS, ids=[f"{n}={v!r}" for n, v, _ in SETTINGS]
+)
+def test_bad_client_settings(kind: str, name: str, value: Any, phrase: str) -> None:
+    cls = Stability if kind == "sync" else AsyncStability
+    with pytest.raises(InvalidRequestError) as info:
+        cls(api_key=KEY, **{name: value})
+    assert info.value.field == name and phrase in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("timeout", "soon"), ("max_retries", -3), ("max_upload_bytes", -1)],
+)
+def test_bad_settings_in_with_options(name: str, value: Any) -> None:
+    client = Stability(api_key=KEY)
+    with pytest.raises(InvalidRequestError) as info:
+        client.with_options(**{name: value})
+    assert info.value.field == name
+    client.close()
+
+
+def test_good_timeouts_are_accepted() -> None:
+    given = httpx.Timeout(3.0, connect=1.0)
+    expected = [
+        (None, httpx.Timeout(None)),
+        (0, httpx.Timeout(0)),
+        (2.5, httpx.Timeout(2.5)),
+        # Connecting keeps its own shorter limit.
+        (1_000_000, httpx.Timeout(1_000_000, connect=10.0)),
+        (given, given),
+    ]
+    for timeout, as_httpx in expected:
+        client = Stability(api_key=KEY, timeout=timeout)
+        assert client.timeout == as_httpx
+        client.close()
+    asyncio.run(AsyncStability(api_key=KEY, timeout=None).close())
+
+
+def test_wrong_http_client_types() -> None:
+    with pytest.raises(InvalidRequestError):
+        Stability(api_key=KEY, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError):
+        AsyncStability(api_key=KEY, http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+def test_http_client_with_auth_is_refused() -> None:
+    """Its auth would replace the API key's Authorization header on every request."""
+    for client_type, facade_type in (
+        (httpx.Client, Stability),
+        (httpx.AsyncClient, AsyncStability),
+    ):
+        http_client = client_type(auth=("user", "password"))
+        with pytest.raises(InvalidRequestError, match="must not set auth") as info:
+            facade_type(api_key=KEY, http_client=http_client)  # type: ignore[arg-type]
+        assert "password" not in str(info.value)

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import stability_v1alpha as sv
-from pngs import make_png
 from stability_v1alpha import AsyncStability, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import SleepRecorder, png
 
 KEY = "sk-contract-test-7f3a9c"
 
@@ -147,7 +147,7 @@ def test_every_option_reaches_the_server(call: Any, server: Any) -> None:
 def test_image_to_image_accepts_every_image_form(
     call: Any, server: Any, tmp_path: Path, kind: str
 ) -> None:
-    data = make_png(512, 512)
+    data = png(512, 512)
     source: Any
     if kind == "path":
         source = tmp_path / "init.png"
@@ -172,7 +172,7 @@ def test_image_to_image_accepts_every_image_form(
 
 
 def test_inpaint_with_a_mask_defaults_to_white_pixels(call: Any, server: Any) -> None:
-    init, mask = make_png(512, 512), make_png(512, 512, fill=255)
+    init, mask = png(512, 512), png(512, 512, fill=b"\xff\xff\xff")
     call("inpaint", init, "a door", mask_image=mask)
     recorded = last(server)
     assert recorded.path.endswith("/image-to-image/masking")
@@ -182,7 +182,7 @@ def test_inpaint_with_a_mask_defaults_to_white_pixels(call: Any, server: Any) ->
 
 
 def test_inpaint_without_a_mask_uses_the_alpha_channel(call: Any, server: Any) -> None:
-    call("inpaint", make_png(512, 512, alpha=True), "a window", samples=2)
+    call("inpaint", png(512, 512, alpha=0), "a window", samples=2)
     recorded = last(server)
     assert "mask_image" not in recorded.parts
     assert options_of(recorded)["mask_source"] == "INIT_IMAGE_ALPHA"
@@ -198,10 +198,11 @@ def test_content_filtered_images_are_flagged(call: Any, server: Any) -> None:
 def test_unknown_finish_reason_and_extra_fields_are_kept(call: Any, server: Any) -> None:
     import base64
 
-    png = make_png(512, 512)
+    data = png(512, 512)
+    encoded = base64.b64encode(data).decode()
     artifacts = [
-        {"base64": base64.b64encode(png).decode(), "seed": 5, "finishReason": "NEW_REASON", "x": 1},
-        {"base64": base64.b64encode(png).decode(), "seed": 6.0, "finishReason": "SUCCESS"},
+        {"base64": encoded, "seed": 5, "finishReason": "NEW_REASON", "x": 1},
+        {"base64": encoded, "seed": 6.0, "finishReason": "SUCCESS"},
     ]
     server.respond_next(
         200, json.dumps(artifacts).encode(), headers={"Content-Type": "application/json"}
@@ -211,7 +212,7 @@ def test_unknown_finish_reason_and_extra_fields_are_kept(call: Any, server: Any)
         (5, "NEW_REASON"),
         (6, "SUCCESS"),
     ]
-    assert generation.image.data == png
+    assert generation.image.data == data
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def test_unknown_engine_is_not_found(call: Any) -> None:
     ],
 )
 def test_client_errors_are_typed_and_not_retried(
-    call: Any, server: Any, no_wait: list[float], status: int, exc: type
+    call: Any, server: Any, sleeps: SleepRecorder, status: int, exc: type
 ) -> None:
     server.fail_next(status)
     with pytest.raises(exc) as info:
@@ -251,25 +252,25 @@ def test_client_errors_are_typed_and_not_retried(
     assert type(info.value) is exc
     assert info.value.status_code == status
     assert len(server.requests) == 1
-    assert no_wait == []
+    assert sleeps.delays == []
 
 
 def test_transient_errors_are_retried_then_succeed(
-    call: Any, server: Any, no_wait: list[float]
+    call: Any, server: Any, sleeps: SleepRecorder
 ) -> None:
     server.fail_next(503, times=2)
     assert call("text_to_image", "x").image.data
     assert len(server.requests) == 3
-    assert len(no_wait) == 2
+    assert len(sleeps.delays) == 2
 
 
-def test_rate_limit_waits_as_told(call: Any, server: Any, no_wait: list[float]) -> None:
+def test_rate_limit_waits_as_told(call: Any, server: Any, sleeps: SleepRecorder) -> None:
     server.fail_next(429, retry_after=3)
     call("text_to_image", "x")
-    assert no_wait == [3.0]
+    assert sleeps.delays == [3.0]
 
 
-def test_retries_are_bounded(call: Any, server: Any, no_wait: list[float]) -> None:
+def test_retries_are_bounded(call: Any, server: Any, sleeps: SleepRecorder) -> None:
     server.fail_next(500, times=10)
     with pytest.raises(sv.InternalServerError):
         call("text_to_image", "x", client_options={"max_retries": 1})
@@ -288,7 +289,7 @@ def test_validation_errors_are_raised_before_sending(call: Any, server: Any) -> 
 
 def test_mask_size_must_match(call: Any, server: Any) -> None:
     with pytest.raises(sv.InvalidRequestError, match="mask_image"):
-        call("inpaint", make_png(512, 512), "x", mask_image=make_png(576, 512))
+        call("inpaint", png(512, 512), "x", mask_image=png(576, 512))
     assert len(server.requests) == 0
 
 
@@ -322,7 +323,7 @@ def test_repr_and_with_options_hide_the_key(server: Any) -> None:
 
 
 def test_debug_log_names_each_attempt_without_the_key(
-    server: Any, caplog: pytest.LogCaptureFixture, no_wait: list[float]
+    server: Any, caplog: pytest.LogCaptureFixture, sleeps: SleepRecorder
 ) -> None:
     server.fail_next(502)
     with caplog.at_level(logging.DEBUG), Stability(api_key=KEY, base_url=server.base_url) as client:

@@ -1,203 +1,64 @@
-"""Helpers shared by the hardening suite (``tests/test_hardening_*.py``).
+"""The fault matrix: every way the network and the service fail, on both clients.
 
-* :data:`KEY`: a distinctive API key; the secrets tests look for it (and for
-  pieces of it) in every text the client produces.
-* :func:`png`: small valid PNGs built with the standard library.
-* :class:`SleepRecorder`: replaces the clients' retry waits so that the suite
-  never really sleeps, and records every delay asked for.
-* :func:`ok_png`: a good answer for :class:`hostile.HostileServer`, the raw
-  socket server that plays the faults the fake Stability server cannot express
-  (a reset in the middle of a body whose headers already went out, a
-  connection closed before any answer, bytes that are not HTTP...).
-* :func:`call`: runs one facade call on the blocking or the asyncio client, so
-  that every scenario is checked on both.
-* :data:`SCENARIOS`: the fault matrix, run by ``test_hardening_faults``.
-* :func:`leaks`, :class:`Collector`, :func:`texts_of_error`: looking for the key.
-* :func:`fake_server`: the fake with :data:`KEY`.
+Each row of :data:`SCENARIOS` is run on the blocking and
+the asyncio client against the fake server (or, for the faults it cannot
+express, a raw-socket server) and checked for three things:
+
+* the outcome: success, or exactly the expected exception class;
+* how many requests the server saw (retries happen, and only when they should);
+* the waits between attempts (``Retry-After`` honoured, back-off growing), read
+  from a recorder standing in for the clients' sleep functions, so nothing
+  really waits;
+* secrets: the run has every logger of the process at DEBUG, with a
+  distinctive key, and the key (or any 12-character piece of it) appears in
+  no log record, no str or repr of the exception or of its causes, no
+  traceback text (with or without local variables) and no repr of the result.
+  ``test_secrets`` covers the client objects and the command line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
-import logging
-import os
 import socket
-import struct
 import time
-import traceback
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import stability_v1alpha
 from hostile import RESET, Answer, HostileServer, http_response
-from stability_v1alpha import AsyncStability, Generation, Stability, _pacing
-from stability_v1alpha import _client as client_module
-
-# Distinctive, with characters that regexes and URL encoders treat specially.
-KEY = "sk-HARDENING-canary-7f3c9e1d+Zq8/x=Kw"
-ENGINE = "stable-diffusion-512-v2-1"
-KINDS = ("sync", "async")
-
-
-# --------------------------------------------------------------------------------------------
-# PNG images
-# --------------------------------------------------------------------------------------------
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png(
-    width: int = 8,
-    height: int = 8,
-    *,
-    alpha: bool = False,
-    fill: bytes | None = None,
-    extra_chunks: tuple[tuple[bytes, bytes], ...] = (),
-) -> bytes:
-    """A valid 8-bit RGB (or RGBA) PNG filled with one colour.
-
-    ``extra_chunks`` are inserted (as ancillary chunks) before the image data:
-    handy to put arbitrary bytes, such as multipart boundaries, inside a PNG
-    that every decoder still reads.
-    """
-    channels = 4 if alpha else 3
-    pixel = fill if fill is not None else (b"\x20\x80\xc0\x80" if alpha else b"\x20\x80\xc0")
-    assert len(pixel) == channels
-    row = b"\x00" + pixel * width
-    raw = row * height
-    header = struct.pack(">IIBBBBB", width, height, 8, 6 if alpha else 2, 0, 0, 0)
-    chunks = b"".join(_chunk(kind, data) for kind, data in extra_chunks)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + chunks
-        + _chunk(b"IDAT", zlib.compress(raw, 1))
-        + _chunk(b"IEND", b"")
-    )
-
-
-PNG_8 = png()
-
-
-def artifacts_body(*images: bytes, seed: int = 7, reason: str = "SUCCESS", **extra: Any) -> bytes:
-    """A JSON array of artifacts, as the service sends for ``Accept: application/json``."""
-    items = [
-        {"base64": base64.b64encode(data).decode(), "seed": seed, "finishReason": reason, **extra}
-        for data in images
-    ]
-    return json.dumps(items).encode()
-
+from stability_v1alpha import Generation, _client
+from stability_v1alpha.testing import FakeStabilityServer
+from support import (
+    JSON_HEADERS,
+    KEY,
+    KINDS,
+    PNG_8,
+    PNG_HEADERS,
+    Collector,
+    SleepRecorder,
+    artifacts_body,
+    call,
+    is_backoff,
+    leaks,
+    ok_png,
+    texts_of_error,
+)
 
 # --------------------------------------------------------------------------------------------
-# Clients and calls
+# The matrix
 # --------------------------------------------------------------------------------------------
 
 
-def make_client(kind: str, base_url: str, **options: Any) -> Stability | AsyncStability:
-    options.setdefault("api_key", KEY)
-    if kind == "sync":
-        return Stability(base_url=base_url, **options)
-    return AsyncStability(base_url=base_url, **options)
-
-
-def call(
-    kind: str,
-    base_url: str,
-    method: str = "text_to_image",
-    *args: Any,
-    client_options: dict[str, Any] | None = None,
-    **kwargs: Any,
-) -> Generation:
-    """Open a client of ``kind``, run one call, close the client; return or raise as it did."""
-    if not args and method == "text_to_image":
-        args = ("a lighthouse at dawn",)
-    options = dict(client_options or {})
-    if kind == "sync":
-        with Stability(base_url=base_url, **{"api_key": KEY, **options}) as client:
-            result: Generation = getattr(client, method)(*args, **kwargs)
-            return result
-
-    async def run() -> Generation:
-        async with AsyncStability(base_url=base_url, **{"api_key": KEY, **options}) as client:
-            result: Generation = await getattr(client, method)(*args, **kwargs)
-            return result
-
-    return asyncio.run(run())
-
-
-# --------------------------------------------------------------------------------------------
-# Retry waits
-# --------------------------------------------------------------------------------------------
-
-
-class SleepRecorder:
-    """Stands in for ``_client._sleep`` / ``_client._async_sleep``: records, never waits.
-
-    :meth:`now` is the clock the clients' request gates read: the recorded
-    waits pass on it as if they had been slept.
-    """
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self._now = _pacing.monotonic()
-
-    def now(self) -> float:
-        return self._now
-
-    def sleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self._now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
-    recorder = SleepRecorder()
-    monkeypatch.setattr(client_module, "_sleep", recorder.sleep)
-    monkeypatch.setattr(client_module, "_async_sleep", recorder.async_sleep)
-    monkeypatch.setattr(_pacing, "monotonic", recorder.now)
-    return recorder
-
-
-# --------------------------------------------------------------------------------------------
-# Answers of the raw server (:mod:`hostile`)
-# --------------------------------------------------------------------------------------------
-
-
-def ok_png(data: bytes = PNG_8, seed: int = 42) -> Answer:
-    return (http_response(200, data, {"Seed": str(seed), "Finish-Reason": "SUCCESS"}),)
-
-
-# --------------------------------------------------------------------------------------------
-# The fault matrix
-# --------------------------------------------------------------------------------------------
-
-
-# Back-off before retry n (1-based) is min(0.5 * 2**(n-1), 8) scaled by a jitter in [0.5, 1].
-def backoff_bounds(retry: int) -> tuple[float, float]:
-    base = min(0.5 * 2.0 ** (retry - 1), 8.0)
-    return base * 0.5, base
-
-
-def is_backoff(delays: list[float]) -> bool:
-    return all(
-        lo - 1e-9 <= d <= hi + 1e-9
-        for d, (lo, hi) in zip(delays, map(backoff_bounds, range(1, len(delays) + 1)), strict=True)
-    )
-
-
-PNG_HEADERS = {"Content-Type": "image/png", "Seed": "42", "Finish-Reason": "SUCCESS"}
-JSON_HEADERS = {"Content-Type": "application/json", "Seed": "42", "Finish-Reason": "SUCCESS"}
+def refused_url() -> str:
+    """A loopback URL where nothing listens (the port was just freed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 @dataclass
@@ -820,95 +681,115 @@ SCENARIOS: list[Scenario] = [
 SCENARIO_IDS = [s.name for s in SCENARIOS]
 
 
-# --------------------------------------------------------------------------------------------
-# Looking for the key
-# --------------------------------------------------------------------------------------------
-
-WINDOW = 12
-PIECES = {KEY[i : i + WINDOW] for i in range(len(KEY) - WINDOW + 1)}
-
-
-def leaks(text: str) -> list[str]:
-    """The pieces of the key found in ``text`` (empty when it is clean)."""
-    return sorted(piece for piece in PIECES if piece in text)
-
-
-class Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.texts: list[str] = []
-        self.formatter_ = logging.Formatter("%(name)s %(levelname)s %(message)s")
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.formatter_.format(record))
-        self.texts.append(repr(record.args))
-        self.texts.append(repr(record.__dict__))
-
-
-@pytest.fixture
-def debug_logs() -> Iterator[Collector]:
-    collector = Collector()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(collector)
-    root.setLevel(logging.DEBUG)
-    loggers = [logging.getLogger(n) for n in ("stability_v1alpha", "httpx", "httpcore", "asyncio")]
-    old = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-    try:
-        yield collector
-    finally:
-        root.removeHandler(collector)
-        root.setLevel(old_level)
-        for lg, level in zip(loggers, old, strict=True):
-            lg.setLevel(level)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_fault(
+    scenario: Scenario,
+    kind: str,
+    fake: FakeStabilityServer,
+    sleeps: SleepRecorder,
+    debug_logs: Collector,
+) -> None:
+    outcome = run_scenario(scenario, kind, fake, sleeps)
+    check_no_key(outcome, debug_logs)
+    if scenario.raises is None:
+        assert outcome.error is None, f"unexpected {outcome.error!r}"
+        assert outcome.result is not None and len(outcome.result) >= 1
+    else:
+        assert outcome.error is not None, "expected an exception, the call succeeded"
+        # Exactly the expected class, and a public one (no private subclass leaks out).
+        assert isinstance(outcome.error, scenario.raises), repr(outcome.error)
+        public = {
+            getattr(stability_v1alpha, n)
+            for n in stability_v1alpha.__all__
+            if isinstance(getattr(stability_v1alpha, n), type)
+        }
+        assert type(outcome.error) is scenario.raises, repr(outcome.error)
+        assert type(outcome.error) in public
+    if scenario.requests is not None:
+        assert outcome.requests == scenario.requests, f"server saw {outcome.requests} requests"
+    assert scenario.delays(outcome.delays), f"retry waits were {outcome.delays}"
+    if scenario.check is not None:
+        scenario.check(outcome)
+    # What the fake recorded was always a valid request (the faults are server-side only).
+    for record in outcome.records:
+        errors = getattr(record, "validation_errors", ())
+        if scenario.name != "404-unknown-engine":
+            assert errors == (), errors
 
 
-def texts_of_error(error: BaseException, *, with_locals: bool = True) -> list[str]:
-    """Everything one may read about ``error``.
-
-    ``with_locals`` adds the traceback with local variables (as error trackers
-    capture it): fair for errors raised while the client holds the key, not
-    for a constructor refusing a key, whose own argument is a local there.
-    """
-    texts = [str(error), repr(error), "".join(traceback.format_exception(error))]
-    if with_locals:
-        exception = traceback.TracebackException.from_exception(error, capture_locals=True)
-        texts.append("".join(exception.format()))
-    cause: BaseException | None = error
-    while cause is not None:
-        texts += [str(cause), repr(cause), repr(getattr(cause, "__dict__", {}))]
-        cause = cause.__cause__ or cause.__context__
-    return texts
+def check_no_key(outcome: Outcome, logs: Collector) -> None:
+    assert logs.texts, "DEBUG logging captured nothing"
+    texts = list(logs.texts)
+    if outcome.error is not None:
+        texts += texts_of_error(outcome.error)
+    if outcome.result is not None:
+        texts += [repr(outcome.result), str(outcome.result)]
+        texts += [repr(image) for image in outcome.result.images]
+    for text in texts:
+        assert not leaks(text), f"key pieces {leaks(text)} in: {text[:2000]}"
 
 
-# --------------------------------------------------------------------------------------------
-# The fake server
-# --------------------------------------------------------------------------------------------
+def test_every_fault_of_the_issue_is_in_the_matrix() -> None:
+    names = " ".join(SCENARIO_IDS)
+    for needle in (
+        "429-retry-after-seconds",
+        "429-retry-after-http-date",
+        *(f"{s}-once-then-success" for s in (500, 502, 503, 504)),
+        "503-persistent",
+        "html-page",
+        "goa-temporary",
+        "connection-refused",
+        "reset-mid-body",
+        "truncated-body",
+        "invalid-json",
+        "invalid-base64",
+        "png-that-is-not-a-png",
+        "wrong-content-type",
+        "timeout",
+        "unknown-enum-values",
+        "extra-fields",
+        "missing-seed-header",
+    ):
+        assert needle in names, needle
 
 
-@contextlib.contextmanager
-def fake_server(**options: Any) -> Iterator[Any]:
-    """A running fake server that takes :data:`KEY` (and only it)."""
-    from stability_v1alpha.testing import FakeStabilityServer
-
-    with FakeStabilityServer(api_key=KEY, **options) as server:
-        yield server
-
-
-# --------------------------------------------------------------------------------------------
-# Ports, descriptors, threads
-# --------------------------------------------------------------------------------------------
-
-
-def refused_url() -> str:
-    """A loopback URL where nothing listens (the port was just freed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+@pytest.mark.parametrize("kind", KINDS)
+def test_retry_resends_the_identical_request(
+    kind: str, fake: FakeStabilityServer, sleeps: SleepRecorder
+) -> None:
+    """A retried upload carries exactly the same bytes (one serialisation, reused)."""
+    fake.reset()
+    fake.fail_next(503, times=2)
+    call(kind, fake.base_url, "inpaint", PNG_8, "x", mask_image=PNG_8, seed=5)
+    first, second, third = fake.requests.snapshot()
+    assert first.body == second.body == third.body
+    assert first.headers["Content-Type"] == third.headers["Content-Type"]
+    assert third.validation_errors == ()
+    fake.reset()
 
 
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def test_real_sleep_functions_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indirection points really sleep when not replaced (a short wait, measured)."""
+    started = time.perf_counter()
+    _client._sleep(0.05)
+    asyncio.run(_client._async_sleep(0.05))
+    assert time.perf_counter() - started >= 0.09
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_with_options_retry_settings_apply(
+    kind: str, fake: FakeStabilityServer, sleeps: SleepRecorder
+) -> None:
+    fake.reset()
+    fake.fail_next(503, times=5)
+    with pytest.raises(stability_v1alpha.InternalServerError):
+        call(kind, fake.base_url, client_options={"max_retries": 4})
+    assert len(fake.requests) == 5
+    assert len(sleeps.delays) == 4
+    fake.reset()
+
+
+def test_http_response_helper_lies_about_length() -> None:
+    raw = http_response(200, b"abc", content_length=10)
+    assert b"Content-Length: 10\r\n" in raw and raw.endswith(b"\r\n\r\nabc")

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from pngs import make_png
 from stability_v1alpha import MalformedResponseError
 from stability_v1alpha._responses import SuccessReader
+from support import png
 
-PNG = make_png(64, 64)
+PNG = png(64, 64)
 B64 = base64.b64encode(PNG).decode()
 
 

@@ -1,17 +1,20 @@
 """The API key never leaks: not in logs, reprs, messages, tracebacks or CLI output.
 
-The fault matrix itself (``test_hardening_faults.test_fault``) runs with a
+The fault matrix itself (``test_retries.test_fault``) runs with a
 distinctive key and every logger at DEBUG, and checks each log record, the
 exception (str, repr, causes, traceback with and without locals) and the
 result for the key or any 12-character piece of it. This module adds:
 
-* the client objects: repr, str, attributes, copies, prepared requests;
+* the client objects: repr, str, attributes, copies, prepared requests, and
+  what a client keeps between calls (its own or a caller's ``http_client``);
+* the wire: the key is in the Authorization header and nowhere else;
 * keys that cannot be sent (line breaks, NUL, non-ASCII...): refused with an
   ``InvalidRequestError`` that does not quote them;
 * the command line, in process for every fault (key from the environment or
   from ``--api-key``, ``--debug`` on, ``--json`` report) and as a real
   subprocess for a few: neither stdout nor stderr nor the report shows the
-  key, and no private class name shows up as an error type.
+  key, and no private class name shows up as an error type; the keys the
+  command line knows of and how it redacts them.
 """
 
 from __future__ import annotations
@@ -21,33 +24,27 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import stability_v1alpha
-from hardening_support import (
+from stability_v1alpha import Stability
+from stability_v1alpha._cli import _secrets
+from stability_v1alpha._cli.parser import redact
+from stability_v1alpha.testing import FakeStabilityServer
+from support import (
     KEY,
     KINDS,
     PNG_8,
     Collector,
     SleepRecorder,
-    debug_logs,
-    fake_server,
+    call,
     leaks,
     make_client,
-    sleeps,
+    png,
     texts_of_error,
 )
-from stability_v1alpha.testing import FakeStabilityServer
-
-__all__ = ["debug_logs", "sleeps"]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -203,3 +200,34 @@ def test_cli_process_never_prints_the_key(
     result = run_cli(cli_args(fake.base_url, out, how), env_key=how == "env", cwd=str(tmp_path))
     fake.reset()
     check_cli_run(fault, result.returncode, result.stdout, result.stderr, out)
+
+
+def test_what_the_client_keeps_between_calls_shows_no_credentials(
+    fake: FakeStabilityServer,
+) -> None:
+    caller = httpx.Client(headers={"Proxy-Authorization": "Basic cHJveHktc2VjcmV0"})
+    for http_client in (None, caller):
+        with Stability(api_key=KEY, base_url=fake.base_url, http_client=http_client) as client:
+            client.text_to_image("a kite")
+            client.with_options(max_retries=0).text_to_image("a kite", samples=2)
+            kept = repr(vars(client))
+        for secret in (KEY, KEY[-6:], "cHJveHktc2VjcmV0"):
+            assert secret not in kept
+    caller.close()
+
+
+def test_the_key_is_only_in_the_authorization_header(fake: FakeStabilityServer) -> None:
+    fake.reset()
+    call("sync", fake.base_url, "image_to_image", png(8, 8), "p")
+    (record,) = fake.requests.snapshot()
+    assert record.validation_errors == ()
+    assert record.headers.get_all("Authorization") == [KEY]
+    assert KEY.encode() not in record.body
+    assert all(KEY not in v for k, v in record.headers.raw_items() if k.lower() != "authorization")
+
+
+def test_secrets_are_found_and_redacted(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STABILITY_API_KEY", "sk-env-key")
+    found = _secrets(["text-to-image", "x", "--api-key", "sk-flag", "--api-key=sk-eq"])
+    assert found == ["sk-env-key", "sk-flag", "sk-eq"]
+    assert redact("a SK-FLAG b sk-eq", found) == "a *** b ***"

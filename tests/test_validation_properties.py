@@ -11,7 +11,7 @@
 
 The valid cases answer with a canned image (``respond_next``) so that the
 fake does not spend time drawing: validation still runs and is recorded.
-Set ``HARDENING_EXAMPLES_SCALE`` (default 1) to run more or fewer examples.
+Set ``PROPERTY_EXAMPLES_SCALE`` (default 1) to run more or fewer examples.
 """
 
 from __future__ import annotations
@@ -25,16 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import (
-    ENGINE,
-    JSON_HEADERS,
-    KEY,
-    PNG_8,
-    PNG_HEADERS,
-    artifacts_body,
-    fake_server,
-    png,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stability_v1alpha import (
@@ -48,8 +38,17 @@ from stability_v1alpha import (
 )
 from stability_v1alpha._png import read_png_info
 from stability_v1alpha.testing import FakeStabilityServer
+from support import (
+    ENGINE,
+    JSON_HEADERS,
+    KEY,
+    PNG_8,
+    PNG_HEADERS,
+    artifacts_body,
+    png,
+)
 
-SCALE = float(os.environ.get("HARDENING_EXAMPLES_SCALE", "1"))
+SCALE = float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))
 
 
 def examples(n: int) -> int:
@@ -259,12 +258,6 @@ def canned_answer(fake: FakeStabilityServer, call: Call) -> None:
 # ------------------------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hardening_support import KEY, PNG_8, PNG_HEADERS, fake_server, open_fds
 from stability_v1alpha import AsyncStability, Generation, MalformedResponseError, Stability
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, PNG_8, PNG_HEADERS, open_fds
 
 REQUESTS = 1000
 CONCURRENCY = 64
@@ -33,12 +33,6 @@ CONCURRENCY = 64
 # the bound is one that holds however slow the machine is while still failing a pool
 # that does not reuse connections (one per request).
 MAX_CONNECTIONS = REQUESTS // 4
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 def settle(baseline: int, measure: Callable[[], int], timeout: float = 10.0) -> int:

@@ -26,16 +26,15 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import KEY, PNG_8, fake_server, png
 from stability_v1alpha import GeneratedImage
 from stability_v1alpha import _files as files_module
 from stability_v1alpha._png import read_png_info
 from stability_v1alpha.testing import FakeStabilityServer
+from support import KEY, PNG_8, png
 
 BIG = 64 * 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
@@ -326,12 +325,6 @@ def test_sigkill_at_random_moments_of_a_plain_64mb_save(tmp_path: Path, big_dige
 # ------------------------------------------------------------------------------------------------
 # The command line
 # ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeStabilityServer]:
-    with fake_server() as server:
-        yield server
 
 
 def cli(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
