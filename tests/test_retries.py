@@ -730,7 +730,7 @@ def check_no_key(outcome: Outcome, logs: Collector) -> None:
         assert not leaks(text), f"key pieces {leaks(text)} in: {text[:2000]}"
 
 
-def test_every_fault_of_the_issue_is_in_the_matrix() -> None:
+def test_every_kind_of_fault_is_in_the_matrix() -> None:
     names = " ".join(SCENARIO_IDS)
     for needle in (
         "429-retry-after-seconds",
