@@ -78,7 +78,8 @@ class OperationBinding:
                     name, value, "is not supported by this version of the API"
                 )
             kwargs[name] = convert(value)
-        return self.build(self.options_cls, kwargs)
+        self._check_required(self.options_cls, kwargs)  # every name is a field, as checked
+        return self.options_cls(**kwargs)
 
     def build(self, cls: type, values: Mapping[str, Any]) -> Any:
         """``cls(**values)``, refusing first what a regenerated model no longer fits.
@@ -88,18 +89,20 @@ class OperationBinding:
         renamed would be a ``TypeError``. Both become an
         :class:`InvalidRequestError` naming the field, before anything is sent.
         """
-        required = self.required[cls]
-        for name in sorted(required):
-            if values.get(name, self.unset) is self.unset:
-                raise InvalidRequestError(
-                    name, None, "is required by this version of the API and was not given"
-                )
+        self._check_required(cls, values)
         for name, value in values.items():
             if name not in self.fields[cls]:
                 raise InvalidRequestError(
                     name, value, "is not supported by this version of the API"
                 )
         return cls(**values)
+
+    def _check_required(self, cls: type, values: Mapping[str, Any]) -> None:
+        for name in sorted(self.required[cls]):
+            if values.get(name, self.unset) is self.unset:
+                raise InvalidRequestError(
+                    name, None, "is required by this version of the API and was not given"
+                )
 
 
 @functools.cache

@@ -33,7 +33,7 @@ from ._failures import (
 from ._models import Generation
 from ._pacing import RequestGate, is_rate_limited
 from ._parameters import RULES, ImageToImageOptions, InpaintOptions, Options
-from ._requests import PreparedRequest, prepare
+from ._requests import PreparedRequest, parsed_url, prepare
 from ._responses import ErrorBody, SuccessReader
 from ._settings import Settings, check_http_client
 from ._transport import Deadline, async_pool, sync_pool
@@ -261,7 +261,7 @@ class _ClientCore(Generic[_R, _H]):
             )
         return self._http.build_request(
             request.method,
-            request.url,
+            parsed_url(request.url),
             headers=request.headers,
             content=request.content,
             timeout=self._settings.timeout,
@@ -274,7 +274,7 @@ class _ClientCore(Generic[_R, _H]):
             )
         return SuccessReader(
             response.status_code,
-            response.headers,
+            _header_map(response.headers),
             accept=request.accept,
             samples=request.samples,
             requested_seed=request.requested_seed,
@@ -333,7 +333,7 @@ class Stability(_ClientCore[Generation, httpx.Client]):
 
     def _attempt(self, request: PreparedRequest, attempt: int) -> Generation | Failure:
         deadline = Deadline(self._settings.attempt_timeout)
-        with deadline.enforced():
+        with deadline:
             try:
                 response = self._http.send(self._httpx_request(request, attempt), stream=True)
             except httpx.HTTPError as exc:
@@ -441,6 +441,18 @@ async def _async_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+def _header_map(headers: httpx.Headers) -> dict[str, str]:
+    """The answer's headers by lower-case name, read once from the raw list.
+
+    ``httpx.Headers`` finds each name by scanning and decoding its list; the
+    reader asks for five. A repeated header keeps its first value.
+    """
+    found: dict[str, str] = {}
+    for name, value in headers.raw:
+        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return found
 
 
 def _describe(error: StabilityError) -> str:

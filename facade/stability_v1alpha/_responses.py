@@ -16,7 +16,7 @@ import json
 import math
 import secrets
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ._constants import DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_LIMIT, JSON_METADATA_LIMIT
@@ -82,7 +82,9 @@ class Decoder:
                 raise UnreadableEncoding(f"unsupported Content-Encoding {name!r}")
             self._steps.append(_Inflater(name))
 
-    def pieces(self, chunk: bytes) -> Iterator[bytes]:
+    def pieces(self, chunk: bytes) -> Iterable[bytes]:
+        if not self._steps:  # no encoding: the chunk as it came (the common case, kept cheap)
+            return (chunk,) if chunk else ()
         return self._through(chunk, 0)
 
     def _through(self, data: bytes, step: int) -> Iterator[bytes]:

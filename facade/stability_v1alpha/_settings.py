@@ -41,6 +41,11 @@ class Settings:
     max_upload_bytes: int
     max_response_bytes: int
     max_requests_per_second: float | None
+    # Derived from ``timeout`` when built (see :func:`_attempt_bound`).
+    attempt_timeout: float | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attempt_timeout", _attempt_bound(self.timeout))
 
     @classmethod
     def build(
@@ -69,20 +74,7 @@ class Settings:
 
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments that build these settings again."""
-        return {item.name: getattr(self, item.name) for item in fields(self)}
-
-    @property
-    def attempt_timeout(self) -> float | None:
-        """The most one attempt may take, connecting to last byte; None: no bound.
-
-        The largest of the ``httpx.Timeout`` phases (a number ``t`` is
-        ``httpx.Timeout(t, connect=min(10, t))``, so ``t`` itself); unbounded
-        when any phase is.
-        """
-        phases = (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool)
-        if any(phase is None for phase in phases):
-            return None
-        return max(phase for phase in phases if phase is not None)
+        return {item.name: getattr(self, item.name) for item in fields(self) if item.init}
 
     def for_requests(self) -> RequestSettings:
         return RequestSettings(
@@ -91,6 +83,19 @@ class Settings:
             organization=self.organization,
             user_agent=USER_AGENT,
         )
+
+
+def _attempt_bound(timeout: httpx.Timeout) -> float | None:
+    """The most one attempt may take, connecting to last byte; None: no bound.
+
+    The largest of the ``httpx.Timeout`` phases (a number ``t`` is
+    ``httpx.Timeout(t, connect=min(10, t))``, so ``t`` itself); unbounded
+    when any phase is.
+    """
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    if any(phase is None for phase in phases):
+        return None
+    return max(phase for phase in phases if phase is not None)
 
 
 def check_http_client(http_client: Any, expected: type) -> None:

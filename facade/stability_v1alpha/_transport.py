@@ -17,10 +17,8 @@ goes:
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 import httpx
@@ -36,10 +34,11 @@ _DEADLINE: ContextVar[float | None] = ContextVar("stability_v1alpha_deadline", d
 class Deadline:
     """The moment one attempt must be over by (or none)."""
 
-    __slots__ = ("at",)
+    __slots__ = ("_token", "at")
 
     def __init__(self, seconds: float | None) -> None:
         self.at = None if seconds is None else time.monotonic() + seconds
+        self._token: Token[float | None] | None = None
 
     def remaining(self) -> float | None:
         return None if self.at is None else self.at - time.monotonic()
@@ -47,14 +46,13 @@ class Deadline:
     def passed(self) -> bool:
         return self.at is not None and time.monotonic() >= self.at
 
-    @contextlib.contextmanager
-    def enforced(self) -> Iterator[None]:
+    def __enter__(self) -> None:
         """Make the deadline visible to the blocking pool's sockets while inside."""
-        token = _DEADLINE.set(self.at)
-        try:
-            yield
-        finally:
-            _DEADLINE.reset(token)
+        self._token = _DEADLINE.set(self.at)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _DEADLINE.reset(self._token)
 
 
 def _time_left(timeout: float | None, phase: str) -> float | None:

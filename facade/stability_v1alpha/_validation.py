@@ -153,7 +153,7 @@ def check_call(
     the rules that tie parameters together run. ``init_image`` is None for
     text-to-image.
     """
-    unknown = sorted(set(options) - set(rules))
+    unknown = [name for name in options if name not in rules]
     if unknown:
         import difflib
 
@@ -161,10 +161,13 @@ def check_call(
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         name = _PUBLIC_NAMES.get(operation, operation)
         raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}{hint}")
-    checked = {
-        name: rule.check(name, options.get(name, rule.default), max_upload_bytes=max_upload_bytes)
-        for name, rule in rules.items()
-    }
+    checked: dict[str, Any] = {}
+    for name, rule in rules.items():
+        value = options.get(name, rule.default)
+        if value is None and rule.default is None:
+            checked[name] = None  # left to the service: no rule to run (most of them, mostly)
+        else:
+            checked[name] = rule.check(name, value, max_upload_bytes=max_upload_bytes)
     _check_pixels(checked.get("width"), checked.get("height"))
     negatives = [checked.pop(name) for name, rule in rules.items() if rule.placement == "prompt"]
     text = _prompts(prompt) + [Prompt(n, -1.0) for n in negatives if n is not None]
