@@ -34,7 +34,7 @@ from ._models import Generation
 from ._pacing import RequestGate, is_rate_limited
 from ._parameters import RULES, ImageToImageOptions, InpaintOptions, Options
 from ._requests import PreparedRequest, parsed_url, prepare
-from ._responses import ErrorBody, SuccessReader
+from ._responses import ErrorBody, SuccessReader, header_map
 from ._settings import Settings, check_http_client
 from ._transport import Deadline, async_pool, sync_pool
 from ._types import ImageInput, PromptInput, TimeoutInput
@@ -274,7 +274,7 @@ class _ClientCore(Generic[_R, _H]):
             )
         return SuccessReader(
             response.status_code,
-            _header_map(response.headers),
+            header_map(response.headers.raw),
             accept=request.accept,
             samples=request.samples,
             requested_seed=request.requested_seed,
@@ -441,18 +441,6 @@ async def _async_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
-
-
-def _header_map(headers: httpx.Headers) -> dict[str, str]:
-    """The answer's headers by lower-case name, read once from the raw list.
-
-    ``httpx.Headers`` finds each name by scanning and decoding its list; the
-    reader asks for five. A repeated header keeps its first value.
-    """
-    found: dict[str, str] = {}
-    for name, value in headers.raw:
-        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return found
 
 
 def _describe(error: StabilityError) -> str:

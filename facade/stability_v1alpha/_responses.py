@@ -25,11 +25,23 @@ from ._headers import parse_seed
 from ._models import FinishReason, GeneratedImage, Generation
 from ._png import PNGFormatError, check_png_header
 
-__all__ = ["ErrorBody", "SuccessReader", "UnreadableEncoding"]
+__all__ = ["ErrorBody", "SuccessReader", "UnreadableEncoding", "header_map"]
 
 _PNG_END = b"IEND\xaeB`\x82"
 # Output of one decompression step: bounds what one raw chunk can inflate to.
 _PIECE = 256 * 1024
+
+
+def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """An answer's headers by lower-case name, read once from httpx's raw list.
+
+    ``httpx.Headers`` finds each name by scanning and decoding its list; a
+    reader asks for five. A repeated header keeps its first value.
+    """
+    found: dict[str, str] = {}
+    for name, value in raw:
+        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return found
 
 
 class UnreadableEncoding(ValueError):
