@@ -123,10 +123,12 @@ def test_ctrl_c_lists_what_is_left_and_resume_finishes_without_resending(
         f"{' '.join(args)} --base-url {fake.base_url} --resume\n"
     )
 
-    fake.reset()
-    resumed = cli(fake, *args, "--resume", cwd=tmp_path)
+    # A server of its own: the killed run's hanging requests still reach the first one.
+    with FakeStabilityServer(api_key=KEY) as fresh:
+        resumed = cli(fresh, *args, "--resume", cwd=tmp_path)
+        sent = prompts_sent(fresh)
     assert resumed.returncode == 0, resumed.stderr
-    assert sorted(prompts_sent(fake)) == sorted(prompt_of(line) for line in left)
+    assert sorted(sent) == sorted(prompt_of(line) for line in left)
     assert lines_on_disk(tmp_path / "out") == Counter(range(3, 43))
     again = summary_of(resumed)
     assert (again["skipped"], again["succeeded"], again["not_run"]) == (len(done), len(left), 0)
@@ -146,13 +148,13 @@ def test_a_killed_batch_resumes_with_exactly_one_set_per_line(
     done = {line for line, count in lines_on_disk(out).items() if count == 2}
     assert (out / "batch-journal.jsonl").is_file() and done
 
-    fake.reset()
-    resumed = cli(fake, *args, "--resume", cwd=tmp_path)
+    # A server of its own: the killed run's hanging requests still reach the first one.
+    with FakeStabilityServer(api_key=KEY) as fresh:
+        resumed = cli(fresh, *args, "--resume", cwd=tmp_path)
+        sent = prompts_sent(fresh)
     assert resumed.returncode == 0, resumed.stderr
     # Nothing that had finished is sent again; everything else is.
-    assert sorted(prompts_sent(fake)) == sorted(
-        prompt_of(line) for line in range(3, 33) if line not in done
-    )
+    assert sorted(sent) == sorted(prompt_of(line) for line in range(3, 33) if line not in done)
     assert lines_on_disk(out) == Counter({line: 2 for line in range(3, 33)})
     for name, data in kept.items():
         if int(name.split("-", 1)[0]) in done:
