@@ -42,7 +42,6 @@ __all__ = [
     "from_httpx",
     "from_reading",
     "from_status",
-    "from_unexpected",
     "timed_out",
 ]
 
@@ -54,11 +53,6 @@ class Failure(NamedTuple):
 
     error: StabilityError
     worth_retrying: bool
-
-    @classmethod
-    def of(cls, error: StabilityError) -> Failure:
-        """A failure raised while reading a body (never worth retrying)."""
-        return cls(error, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +140,12 @@ def from_reading(exc: Exception, what: str, status: int) -> Failure:
     """
     if isinstance(exc, httpx.HTTPError):
         return from_httpx(exc, what, status=status)
-    if isinstance(exc, StabilityError):
-        return Failure.of(exc)
-    return from_unexpected(exc, status)
+    if isinstance(exc, StabilityError):  # raised by the readers: retrying would repeat it
+        return Failure(exc, False)
+    return _unexpected(exc, status)
 
 
-def from_unexpected(exc: Exception, status: int) -> Failure:
+def _unexpected(exc: Exception, status: int) -> Failure:
     """Any other exception while turning a body into a result: a malformed answer."""
     error = MalformedResponseError(
         f"the response could not be read ({type(exc).__name__}: {_reason(exc)})",

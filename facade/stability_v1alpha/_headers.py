@@ -34,7 +34,7 @@ _ASCTIME = re.compile(
 )
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value; None when it is not readable.
 
     Accepts delay seconds (ASCII digits) or an HTTP date in one of its three
@@ -49,7 +49,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     when = _http_date(text)
     if when is None:
         return None
-    return max(when - (time.time() if now is None else now), 0.0)
+    return max(when - time.time(), 0.0)
 
 
 def _http_date(text: str) -> float | None:
@@ -59,16 +59,15 @@ def _http_date(text: str) -> float | None:
     elif match := _RFC850.fullmatch(text):
         day, month, short_year, hour, minute, second = match.groups()
         # Two-digit years: the RFC's rule of reading them as at most 50 years ahead.
-        century = time.gmtime().tm_year // 100 * 100
-        year = str(century + int(short_year))
-        if int(year) > time.gmtime().tm_year + 50:
-            year = str(int(year) - 100)
+        this_year = time.gmtime().tm_year
+        full_year = this_year // 100 * 100 + int(short_year)
+        year = str(full_year - 100 if full_year > this_year + 50 else full_year)
     elif match := _ASCTIME.fullmatch(text):
         month, day, hour, minute, second, year = match.groups()
     else:
         return None
-    fields = (int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second))
-    y, mo, d, h, mi, sec = fields
+    y, mo, d = int(year), _MONTHS.index(month) + 1, int(day)
+    h, mi, sec = int(hour), int(minute), int(second)
     if not (1 <= d <= calendar.monthrange(y, mo)[1] and h < 24 and mi < 60 and sec < 61):
         return None
     return float(calendar.timegm((y, mo, d, h, mi, sec, 0, 0, 0)))

@@ -40,9 +40,6 @@ class Deadline:
         self.at = None if seconds is None else time.monotonic() + seconds
         self._token: Token[float | None] | None = None
 
-    def remaining(self) -> float | None:
-        return None if self.at is None else self.at - time.monotonic()
-
     def passed(self) -> bool:
         return self.at is not None and time.monotonic() >= self.at
 
@@ -120,7 +117,7 @@ class _DeadlineBackend:
 def sync_pool() -> httpx.Client:
     """The blocking client's own pool, with the attempt deadline on every socket."""
     client = httpx.Client(limits=POOL_LIMITS, follow_redirects=False)
-    enforce_deadlines(client)
+    _enforce_deadlines(client)
     return client
 
 
@@ -129,21 +126,15 @@ def async_pool() -> httpx.AsyncClient:
     return httpx.AsyncClient(limits=POOL_LIMITS, follow_redirects=False)
 
 
-def enforce_deadlines(client: httpx.Client) -> bool:
-    """Wrap the network backend of each of ``client``'s pools; True if all were.
+def _enforce_deadlines(client: httpx.Client) -> None:
+    """Wrap the network backend of each of ``client``'s pools.
 
     httpx offers no public way to hand its transport a network backend, so
-    the pools' backends are swapped after construction (a test keeps this in
-    step with httpx releases).
+    the pools' backends are swapped after construction; the hostile-server
+    tests fail if an httpx release moves them.
     """
-    transports = [client._transport, *client._mounts.values()]
-    wrapped = True
-    for transport in transports:
+    for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is None:
-            wrapped = wrapped and transport is None
-            continue
-        if not isinstance(backend, _DeadlineBackend):
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-    return wrapped
